@@ -1,0 +1,76 @@
+"""The Typer app, error handling and ``main``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+from rich.console import Console
+
+from mergepilot.orgchart.errors import InvalidOrgData, MergepilotError
+
+__all__ = ["app", "console", "err_console", "main"]
+
+app = typer.Typer(
+    name="mergepilot",
+    help="Plan, validate, run and simulate mergers and pilot reorganisations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+_debug = False
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Re-raise errors with a traceback.")
+          ) -> None:
+    global _debug
+    _debug = debug
+
+
+def report_error(exc: MergepilotError) -> int:
+    """Print one line per problem of ``exc`` to stderr and return its exit code."""
+    if isinstance(exc, InvalidOrgData):
+        err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the input",
+                          highlight=False)
+        for p in exc.problems:
+            err_console.print(f"  {p}", markup=False, highlight=False)
+    else:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return exc.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    from . import commands  # noqa: F401  (registers the commands on app)
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    global _debug
+    _debug = "--debug" in args
+    try:
+        app(args=args, prog_name="mergepilot", standalone_mode=False)
+    except MergepilotError as exc:
+        if _debug:
+            raise
+        return report_error(exc)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

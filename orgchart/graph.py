@@ -1,0 +1,651 @@
+"""OrgGraph: the org as one networkx graph, and the only code that changes it.
+
+Nodes are ``(kind, id)`` tuples -- ``("unit", "BS-BTC")``, ``("function", "F01")``,
+``("territory", "BS")``, ``("post", ...)``, ``("person", ...)`` -- each holding its
+immutable record under the ``obj`` attribute. Edges carry a ``type``:
+
+============  ====================  ===========================================
+type          from -> to            meaning
+============  ====================  ===========================================
+reports_to    unit -> unit          the unit reports to its parent
+serves        unit -> territory     the administrative unit the unit serves
+performs      unit -> function      with ``role`` lead or support
+post_of       post -> unit          a head or deputy post of the unit
+holds         person -> post        the person holds the post
+within        territory -> terr.    the territory's parent
+borders       territory -> terr.    one edge each way between neighbours
+============  ====================  ===========================================
+
+Every change goes through :meth:`OrgGraph._put`, which replaces one record and its
+edges, so each operation returns a :class:`ChangeRecord` that reverses exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import networkx as nx
+
+from .changes import ChangeRecord, EntityKind, Key, Put, Record
+from .checks import check_org, default_locator
+from .errors import IllegalChange, InvalidOrgData, UnknownId
+from .model import (
+    Assignment,
+    Bloc,
+    Function,
+    Level,
+    Org,
+    Person,
+    Post,
+    Regulation,
+    Role,
+    Territory,
+    Unit,
+)
+
+__all__ = ["OrgGraph"]
+
+Node = tuple[str, str]
+_SUMMED = ("staff_quota", "staff_actual", "deputies", "divisions")
+
+
+class OrgGraph:
+    """An org as a typed graph with reversible change operations."""
+
+    def __init__(self, org: Org | None = None, *, check: bool = True) -> None:
+        self._g: Any = nx.DiGraph()
+        self._regulations: dict[str, Regulation] = {}
+        self.name = ""
+        self.as_of = None
+        self._log: list[Put] | None = None
+        if org is not None:
+            if check:
+                problems = check_org(org, default_locator(org.name or "<org>"))
+                if problems:
+                    raise InvalidOrgData(problems)
+            self.name = org.name
+            self.as_of = org.as_of
+            self._load(org)
+
+    # -- building --------------------------------------------------------------------
+
+    def _load(self, org: Org) -> None:
+        # Territories first without borders (neighbours may not exist yet), then borders.
+        # Bulk load: the bundle was checked as a whole, so add nodes first and then the
+        # edges, without the per-record checks that changes go through.
+        g = self._g
+        self._regulations = {r.id: r for r in org.regulations}
+        records: list[tuple[EntityKind, Record]] = [
+            *(("territory", t) for t in org.territories),
+            *(("function", f) for f in org.functions),
+            *(("unit", u) for u in org.units),
+            *(("person", p) for p in org.persons),
+            *(("post", p) for p in org.posts),
+        ]
+        for kind, rec in records:
+            g.add_node(self._node(kind, rec), obj=rec)
+        for _, rec in records:
+            g.add_edges_from(self._own_edges(rec))
+        for a in org.assignments:
+            g.add_edges_from(self._own_edges(a))
+
+    def copy(self) -> OrgGraph:
+        """An independent copy (records are immutable, so sharing them is safe)."""
+        new = OrgGraph()
+        new._g = self._g.copy()
+        new._regulations = dict(self._regulations)
+        new.name, new.as_of = self.name, self.as_of
+        return new
+
+    def to_org(self) -> Org:
+        """The graph as an org bundle, in canonical order."""
+        nodes = self._g.nodes
+        by_kind: dict[str, list[Any]] = {k: [] for k in ("territory", "function", "unit",
+                                                           "person", "post")}
+        for (kind, _), data in nodes(data=True):
+            by_kind[kind].append(data["obj"])
+        assignments = [d["obj"] for _, _, d in self._g.edges(data=True) if d["type"] == "performs"]
+        return Org(
+            name=self.name,
+            as_of=self.as_of,
+            territories=by_kind["territory"],
+            regulations=list(self._regulations.values()),
+            functions=by_kind["function"],
+            units=by_kind["unit"],
+            assignments=assignments,
+            persons=by_kind["person"],
+            posts=by_kind["post"],
+        ).normalized()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrgGraph):
+            return NotImplemented
+        return self.to_org() == other.to_org()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def nx(self) -> Any:
+        """The underlying ``networkx.DiGraph``: read it, never change it."""
+        return self._g
+
+    # -- record access -------------------------------------------------------------
+
+    def _get(self, kind: EntityKind, key: Key) -> Record | None:
+        if kind == "regulation":
+            assert isinstance(key, str)
+            return self._regulations.get(key)
+        if kind == "assignment":
+            assert isinstance(key, tuple)
+            data = self._g.get_edge_data(("unit", key[0]), ("function", key[1]))
+            return None if data is None else data["obj"]
+        node = self._g.nodes.get((kind, key))
+        return None if node is None else node["obj"]
+
+    def _need(self, kind: EntityKind, key: str) -> Any:
+        rec = self._get(kind, key)
+        if rec is None:
+            raise UnknownId(kind, key)
+        return rec
+
+    def unit(self, id: str) -> Unit:
+        return self._need("unit", id)  # type: ignore[no-any-return]
+
+    def territory(self, id: str) -> Territory:
+        return self._need("territory", id)  # type: ignore[no-any-return]
+
+    def function(self, code: str) -> Function:
+        return self._need("function", code)  # type: ignore[no-any-return]
+
+    def post(self, id: str) -> Post:
+        return self._need("post", id)  # type: ignore[no-any-return]
+
+    def person(self, id: str) -> Person:
+        return self._need("person", id)  # type: ignore[no-any-return]
+
+    def regulation(self, id: str) -> Regulation:
+        return self._need("regulation", id)  # type: ignore[no-any-return]
+
+    def has_unit(self, id: str) -> bool:
+        return ("unit", id) in self._g
+
+    def has_territory(self, id: str) -> bool:
+        return ("territory", id) in self._g
+
+    # -- queries ---------------------------------------------------------------------
+
+    def _objs(self, kind: str) -> Iterator[Any]:
+        for (k, _), data in self._g.nodes(data=True):
+            if k == kind:
+                yield data["obj"]
+
+    def units(
+        self,
+        *,
+        bloc: Bloc | str | None = None,
+        level: Level | str | None = None,
+        territory: str | None = None,
+    ) -> list[Unit]:
+        """Units, filtered by bloc, level and the territory they serve, sorted by id."""
+        if territory is not None:
+            tnode = ("territory", territory)
+            if tnode not in self._g:
+                raise UnknownId("territory", territory)
+            found = [self._g.nodes[u]["obj"] for u, _, d in self._g.in_edges(tnode, data=True)
+                     if d["type"] == "serves"]
+        else:
+            found = list(self._objs("unit"))
+        return sorted(
+            (u for u in found
+             if (bloc is None or u.bloc == bloc) and (level is None or u.level == level)),
+            key=lambda u: u.id,
+        )
+
+    def territories(self, *, level: Level | str | None = None) -> list[Territory]:
+        return sorted((t for t in self._objs("territory") if level is None or t.level == level),
+                      key=lambda t: t.id)
+
+    def functions(self) -> list[Function]:
+        return sorted(self._objs("function"), key=lambda f: f.code)
+
+    def persons(self) -> list[Person]:
+        return sorted(self._objs("person"), key=lambda p: p.id)
+
+    def regulations(self) -> list[Regulation]:
+        return sorted(self._regulations.values(), key=lambda r: r.id)
+
+    def posts(self, unit: str | None = None) -> list[Post]:
+        if unit is None:
+            return sorted(self._objs("post"), key=lambda p: p.id)
+        self.unit(unit)
+        return sorted((self._g.nodes[p]["obj"] for p, _, d in
+                       self._g.in_edges(("unit", unit), data=True) if d["type"] == "post_of"),
+                      key=lambda p: p.id)
+
+    def assignments(self, unit: str | None = None) -> list[Assignment]:
+        if unit is None:
+            edges = self._g.edges(data=True)
+        else:
+            self.unit(unit)
+            edges = self._g.out_edges(("unit", unit), data=True)
+        return sorted((d["obj"] for _, _, d in edges if d["type"] == "performs"),
+                      key=lambda a: (a.unit, a.function))
+
+    def functions_of(self, unit: str) -> dict[str, Role]:
+        """Function code -> role for one unit."""
+        return {a.function: a.role for a in self.assignments(unit)}
+
+    def performers(self, function: str, territory: str | None = None,
+                   role: Role | str | None = None) -> list[Unit]:
+        """Units performing ``function`` (with ``role``), serving ``territory`` if given."""
+        self.function(function)
+        out = []
+        for u, _, d in self._g.in_edges(("function", function), data=True):
+            unit = self._g.nodes[u]["obj"]
+            if (role is None or d["role"] == role) and (
+                    territory is None or unit.territory == territory):
+                out.append(unit)
+        return sorted(out, key=lambda u: u.id)
+
+    def leads(self, function: str, territory: str | None = None) -> list[Unit]:
+        return self.performers(function, territory, Role.LEAD)
+
+    def supporters(self, function: str, territory: str | None = None) -> list[Unit]:
+        return self.performers(function, territory, Role.SUPPORT)
+
+    def children(self, unit: str) -> list[Unit]:
+        self.unit(unit)
+        return sorted((self._g.nodes[c]["obj"] for c, _, d in
+                       self._g.in_edges(("unit", unit), data=True) if d["type"] == "reports_to"),
+                      key=lambda u: u.id)
+
+    def subtree(self, unit: str) -> list[Unit]:
+        """Every unit that reports to ``unit`` directly or indirectly (not the unit itself)."""
+        out: list[Unit] = []
+        stack = [unit]
+        while stack:
+            for child in self.children(stack.pop()):
+                out.append(child)
+                stack.append(child.id)
+        return sorted(out, key=lambda u: u.id)
+
+    def ancestors(self, unit: str) -> list[Unit]:
+        """The chain of parents from the direct parent up to the top."""
+        out: list[Unit] = []
+        parent = self.unit(unit).parent
+        while parent is not None:
+            rec = self.unit(parent)
+            out.append(rec)
+            parent = rec.parent
+        return out
+
+    def territory_children(self, territory: str) -> list[Territory]:
+        self.territory(territory)
+        return sorted((self._g.nodes[c]["obj"] for c, _, d in
+                       self._g.in_edges(("territory", territory), data=True)
+                       if d["type"] == "within"), key=lambda t: t.id)
+
+    def territory_ancestor(self, territory: str, level: Level | str) -> Territory | None:
+        """The territory itself or its ancestor at ``level``; None if there is none."""
+        t: Territory | None = self.territory(territory)
+        while t is not None and t.level != level:
+            t = None if t.parent is None else self.territory(t.parent)
+        return t
+
+    def neighbours(self, territory: str) -> list[Territory]:
+        return [self.territory(b) for b in self.territory(territory).borders]
+
+    # -- the one primitive that mutates ----------------------------------------------
+
+    def _own_edges(self, rec: Record) -> list[tuple[Node, Node, dict[str, Any]]]:
+        """The edges a record defines by its own fields (its parent, territory, holder...)."""
+        if isinstance(rec, Unit):
+            node: Node = ("unit", rec.id)
+            edges = [(node, ("territory", rec.territory), {"type": "serves"})]
+            if rec.parent is not None:
+                edges.append((node, ("unit", rec.parent), {"type": "reports_to"}))
+            return edges
+        if isinstance(rec, Territory):
+            node = ("territory", rec.id)
+            edges = [(node, ("territory", b), {"type": "borders"}) for b in rec.borders]
+            if rec.parent is not None:
+                edges.append((node, ("territory", rec.parent), {"type": "within"}))
+            return edges
+        if isinstance(rec, Post):
+            node = ("post", rec.id)
+            edges = [(node, ("unit", rec.unit), {"type": "post_of"})]
+            if rec.holder is not None:
+                edges.append((("person", rec.holder), node, {"type": "holds"}))
+            return edges
+        if isinstance(rec, Assignment):
+            return [(("unit", rec.unit), ("function", rec.function),
+                     {"type": "performs", "role": rec.role, "obj": rec})]
+        return []
+
+    @staticmethod
+    def _node(kind: EntityKind, rec: Record) -> Node:
+        return ("function", rec.code) if isinstance(rec, Function) else (kind, rec.id)  # type: ignore[union-attr]
+
+    def _validate(self, kind: EntityKind, rec: Record) -> None:
+        """Refuse a record whose references are missing or that breaks a level or cycle rule."""
+        for u, v, _ in self._own_edges(rec):
+            for end in (u, v):
+                if end[0] != kind or end[1] != getattr(rec, "id", None):
+                    self._require(end)
+        if isinstance(rec, Unit):
+            terr = self._g.nodes[("territory", rec.territory)]["obj"]
+            if terr.level != rec.level:
+                raise IllegalChange(
+                    f"unit {rec.id!r} is at level {rec.level.value} but territory "
+                    f"{rec.territory!r} is at level {terr.level.value}")
+            if rec.parent is not None and (rec.parent == rec.id
+                                           or self._would_cycle(rec.id, rec.parent)):
+                raise IllegalChange(f"unit {rec.id!r} cannot report to {rec.parent!r}: "
+                                    "that makes a cycle")
+        if isinstance(rec, Territory) and rec.id in rec.borders:
+            raise IllegalChange(f"territory {rec.id!r} cannot border itself")
+
+    def _put(self, kind: EntityKind, key: Key, after: Record | None) -> None:
+        """Replace record ``key`` by ``after`` (None removes it) and log the step.
+
+        A record is removed only when nothing else points at it any more, so a change
+        must first move what hangs on a unit (functions, posts, children) elsewhere.
+        """
+        before = self._get(kind, key)
+        if before == after:
+            return
+        if after is not None:
+            self._validate(kind, after)
+        g = self._g
+        if kind == "regulation":
+            if after is None:
+                del self._regulations[str(key)]
+            else:
+                self._regulations[str(key)] = after  # type: ignore[assignment]
+        else:
+            if before is not None:
+                if after is None and kind != "assignment":
+                    node = self._node(kind, before)
+                    own = {(u, v) for u, v, _ in self._own_edges(before)}
+                    others = [(u, v) for u, v in [*g.in_edges(node), *g.out_edges(node)]
+                              if (u, v) not in own]
+                    if others:
+                        shown = ", ".join(f"{w[0]} {w[1]!r}" for e in others[:4] for w in e
+                                          if w != node)
+                        raise IllegalChange(
+                            f"cannot remove {kind} {node[1]!r}: still linked to {shown}")
+                g.remove_edges_from([(u, v) for u, v, _ in self._own_edges(before)])
+            if after is not None:
+                if kind != "assignment":
+                    g.add_node(self._node(kind, after), obj=after)
+                g.add_edges_from(self._own_edges(after))
+            elif kind != "assignment":
+                g.remove_node(self._node(kind, before))  # type: ignore[arg-type]
+        if self._log is not None:
+            self._log.append(Put(kind, key, before, after))
+
+    def _require(self, *nodes: Node) -> None:
+        for node in nodes:
+            if node not in self._g:
+                raise UnknownId(node[0], node[1])
+
+    def _would_cycle(self, unit: str, parent: str) -> bool:
+        """True if ``parent`` is ``unit`` or reports to it, directly or not."""
+        seen: set[str] = set()
+        node: str | None = parent
+        while node is not None and node not in seen:
+            if node == unit:
+                return True
+            seen.add(node)
+            rec = self._get("unit", node)
+            node = rec.parent if isinstance(rec, Unit) else None
+        return False
+
+    def _apply_put(self, put: Put) -> None:
+        current = self._get(put.kind, put.key)
+        if current != put.before:
+            raise IllegalChange(
+                f"{put.kind} {put.key!r} is not as the change expects: it was changed since")
+        self._put(put.kind, put.key, put.after)
+
+    @contextmanager
+    def _change(self, op: str, params: dict[str, Any]) -> Iterator[list[ChangeRecord]]:
+        """Collect the puts of one operation; on any error undo them all."""
+        if self._log is not None:
+            raise IllegalChange("changes cannot be nested")
+        self._log = []
+        out: list[ChangeRecord] = []
+        try:
+            yield out
+        except BaseException:
+            log, self._log = self._log, None
+            for put in reversed(log):
+                self._apply_put(put.reverse())
+            raise
+        log, self._log = self._log, None
+        out.append(ChangeRecord(op, params, tuple(log)))
+
+    # -- change operations -----------------------------------------------------------
+
+    def apply(self, record: ChangeRecord) -> ChangeRecord:
+        """Apply a stored change record again (all or nothing)."""
+        with self._change(record.op, record.params) as out:
+            for put in record.puts:
+                self._apply_put(put)
+        return out[0]
+
+    def revert(self, record: ChangeRecord) -> ChangeRecord:
+        """Undo ``record`` exactly; fails, changing nothing, if the org moved on since."""
+        return self.apply(record.reverse())
+
+    def _merge_into(self, sources: list[str], target: str) -> None:
+        """Move functions, posts and children of ``sources`` to ``target``; remove sources."""
+        tgt: Unit = self.unit(target)
+        sums = {f: getattr(tgt, f) + sum(getattr(self.unit(s), f) for s in sources)
+                for f in _SUMMED}
+        self._put("unit", target, tgt.model_copy(update=sums))
+        for s in sources:
+            for a in self.assignments(s):
+                existing = self._get("assignment", (target, a.function))
+                role = a.role
+                if isinstance(existing, Assignment) and existing.role == Role.LEAD:
+                    role = Role.LEAD
+                self._put("assignment", (s, a.function), None)
+                self._put("assignment", (target, a.function),
+                          Assignment(unit=target, function=a.function, role=role))
+            for post in self.posts(s):
+                self._put("post", post.id, post.model_copy(update={"unit": target}))
+            for child in self.children(s):
+                if child.id not in sources:
+                    self._put("unit", child.id, child.model_copy(update={"parent": target}))
+        for s in sources:  # after all moves, so merged units may report to each other
+            self._put("unit", s, self.unit(s).model_copy(update={"parent": None}))
+        for s in sources:
+            self._put("unit", s, None)
+
+    def _check_sources(self, units: Iterable[str], target: str | None, verb: str) -> list[str]:
+        ids = list(units)
+        if not ids:
+            raise IllegalChange(f"{verb}: no units given")
+        dupes = sorted({u for u in ids if ids.count(u) > 1})
+        if dupes:
+            raise IllegalChange(f"{verb}: unit {dupes[0]!r} is listed twice")
+        for u in ids:
+            self.unit(u)
+        if target is not None and target in ids:
+            raise IllegalChange(f"{verb}: cannot merge unit {target!r} into itself")
+        return ids
+
+    def _check_not_below(self, ids: list[str], target_parent: str | None, what: str) -> None:
+        """A unit that reports (indirectly) to a merged unit cannot become its new parent."""
+        if target_parent is None:
+            return
+        if target_parent in ids:
+            raise IllegalChange(f"{what} cannot report to {target_parent!r}, which is merged away")
+        for a in [target_parent, *(x.id for x in self.ancestors(target_parent))]:
+            if a in ids:
+                raise IllegalChange(
+                    f"{what} would report to {target_parent!r}, which reports to {a!r}, "
+                    "a unit being merged: that makes a cycle")
+
+    def amalgamate(self, units: Iterable[str], into: Unit) -> ChangeRecord:
+        """hợp nhất: ``units`` become one new unit ``into``, which takes their functions
+        (lead wins over support), staff, deputies, divisions, posts and children."""
+        ids = self._check_sources(units, into.id, "amalgamate")
+        if len(ids) < 2:
+            raise IllegalChange("amalgamate needs at least two units")
+        if self.has_unit(into.id):
+            raise IllegalChange(f"amalgamate: unit {into.id!r} already exists; use absorb")
+        self._check_not_below(ids, into.parent, f"new unit {into.id!r}")
+        start = into.model_copy(update={f: 0 for f in _SUMMED})
+        with self._change("amalgamate", {"units": ids, "into": into.id}) as out:
+            self._put("unit", into.id, start)
+            self._merge_into(ids, into.id)
+        return out[0]
+
+    def absorb(self, units: Iterable[str], into: str) -> ChangeRecord:
+        """sáp nhập: ``units`` are folded into the existing unit ``into``, which keeps its id."""
+        ids = self._check_sources(units, into, "absorb")
+        target = self.unit(into)
+        for u in ids:
+            if any(a.id == u for a in self.ancestors(into)):
+                raise IllegalChange(
+                    f"absorb: {u!r} is above {into!r} in reports-to; absorb the lower unit "
+                    "into the higher one instead")
+        self._check_not_below(ids, target.parent, f"unit {into!r}")
+        with self._change("absorb", {"units": ids, "into": into}) as out:
+            self._merge_into(ids, into)
+        return out[0]
+
+    def dissolve(self, unit: str, functions_to: str | Mapping[str, str] | None = None
+                 ) -> ChangeRecord:
+        """giải thể: the unit ends. Its functions go to ``functions_to`` (one unit for all,
+        or function code -> unit); functions not handed over become gaps. Children report
+        to the dissolved unit's parent; its posts end."""
+        rec = self.unit(unit)
+        mapping: dict[str, str]
+        if functions_to is None:
+            mapping = {}
+        elif isinstance(functions_to, str):
+            mapping = {a.function: functions_to for a in self.assignments(unit)}
+        else:
+            mapping = dict(functions_to)
+        own = self.functions_of(unit)
+        for code, target in mapping.items():
+            if code not in own:
+                raise IllegalChange(f"dissolve: unit {unit!r} does not perform {code!r}")
+            if target == unit:
+                raise IllegalChange(f"dissolve: cannot hand functions of {unit!r} to itself")
+            self.unit(target)
+        params: dict[str, Any] = {"unit": unit, "functions_to": mapping}
+        with self._change("dissolve", params) as out:
+            for child in self.children(unit):
+                self._put("unit", child.id, child.model_copy(update={"parent": rec.parent}))
+            for post in self.posts(unit):
+                self._put("post", post.id, None)
+            for a in self.assignments(unit):
+                self._put("assignment", (unit, a.function), None)
+                heir = mapping.get(a.function)
+                if heir is not None:
+                    existing = self._get("assignment", (heir, a.function))
+                    role = a.role
+                    if isinstance(existing, Assignment) and existing.role == Role.LEAD:
+                        role = Role.LEAD
+                    self._put("assignment", (heir, a.function),
+                              Assignment(unit=heir, function=a.function, role=role))
+            self._put("unit", unit, None)
+        return out[0]
+
+    def merge_posts(self, post_a: str, post_b: str) -> ChangeRecord:
+        """kiêm nhiệm: the holder of ``post_a`` also holds ``post_b``; both units stay."""
+        if post_a == post_b:
+            raise IllegalChange(f"merge_posts: cannot merge post {post_a!r} with itself")
+        a, b = self.post(post_a), self.post(post_b)
+        if a.holder is None:
+            raise IllegalChange(f"merge_posts: post {post_a!r} has no holder to share")
+        if a.unit == b.unit:
+            raise IllegalChange(f"merge_posts: posts {post_a!r} and {post_b!r} are in the "
+                                "same unit")
+        with self._change("merge_posts", {"post_a": post_a, "post_b": post_b}) as out:
+            self._put("post", post_b, b.model_copy(update={"holder": a.holder}))
+        return out[0]
+
+    def update_unit(self, unit: str, **fields: Any) -> ChangeRecord:
+        """Change fields of one unit (e.g. staff or divisions after an internal
+        rearrangement). Id changes are refused: use amalgamate or absorb."""
+        rec = self.unit(unit)
+        if "id" in fields and fields["id"] != unit:
+            raise IllegalChange("update_unit cannot change a unit's id")
+        try:
+            new = Unit.model_validate({**rec.model_dump(), **fields})
+        except ValueError as exc:
+            raise IllegalChange(f"update_unit {unit!r}: {exc}") from None
+        if new.parent is not None:
+            self.unit(new.parent)
+            if new.parent == unit or self._would_cycle(unit, new.parent):
+                raise IllegalChange(f"unit {unit!r} cannot report to {new.parent!r}: "
+                                    "that makes a cycle")
+        with self._change("update_unit", {"unit": unit, "fields": sorted(fields)}) as out:
+            self._put("unit", unit, new)
+        return out[0]
+
+    def merge_territories(self, territories: Iterable[str], into: Territory | str
+                          ) -> ChangeRecord:
+        """sắp xếp đơn vị hành chính: territories become one (a new ``Territory`` or an
+        existing id). Area and population add up, borders are recomputed, and units and
+        child territories of the merged ones move to the result."""
+        ids = list(territories)
+        if not ids:
+            raise IllegalChange("merge_territories: no territories given")
+        if len(set(ids)) != len(ids):
+            raise IllegalChange("merge_territories: a territory is listed twice")
+        olds = [self.territory(t) for t in ids]
+        if isinstance(into, str):
+            if into in ids:
+                raise IllegalChange(f"merge_territories: cannot merge {into!r} into itself")
+            base = self.territory(into)
+            new_id, existing = into, True
+        else:
+            if self.has_territory(into.id):
+                raise IllegalChange(f"merge_territories: territory {into.id!r} already exists")
+            if len(ids) < 2:
+                raise IllegalChange("merge_territories into a new territory needs at least two")
+            base, new_id, existing = into, into.id, False
+        levels = {t.level for t in olds} | {base.level}
+        if len(levels) != 1:
+            raise IllegalChange("merge_territories: territories are at different levels: "
+                                + ", ".join(sorted(lv.value for lv in levels)))
+        if base.parent is not None:
+            self.territory(base.parent)
+            if base.parent in ids:
+                raise IllegalChange("merge_territories: the result cannot lie within a "
+                                    "territory being merged")
+        gone = set(ids)
+        group = [*olds, base] if existing else olds
+        borders = sorted({b for t in group for b in t.borders} - gone - {new_id})
+        merged = base.model_copy(update={
+            "area_km2": round(sum(t.area_km2 for t in group), 6),
+            "population": sum(t.population for t in group),
+            "borders": (),
+        })
+        params = {"territories": ids, "into": new_id}
+        with self._change("merge_territories", params) as out:
+            self._put("territory", new_id, merged)
+            for n in borders:
+                nb = self.territory(n)
+                nb_borders = sorted((set(nb.borders) - gone) | {new_id})
+                self._put("territory", n, nb.model_copy(update={"borders": tuple(nb_borders)}))
+            self._put("territory", new_id, merged.model_copy(update={"borders": tuple(borders)}))
+            for t in ids:
+                for u in self.units(territory=t):
+                    self._put("unit", u.id, u.model_copy(update={"territory": new_id}))
+                for child in self.territory_children(t):
+                    self._put("territory", child.id, child.model_copy(update={"parent": new_id}))
+                old = self.territory(t)
+                self._put("territory", t, old.model_copy(update={"borders": ()}))
+            for t in ids:
+                self._put("territory", t, None)
+        return out[0]
+

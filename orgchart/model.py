@@ -1,0 +1,211 @@
+"""The org data model: territories, regulations, functions, units, assignments, posts.
+
+Every record is an immutable pydantic model, so a change record can hold the exact
+before and after of what it touched. ``Org`` is the whole bundle, kept in a canonical
+order (sorted by id) so that two equal orgs compare equal and files diff cleanly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = [
+    "LEVEL_RANK",
+    "Assignment",
+    "Bloc",
+    "Function",
+    "Level",
+    "Org",
+    "Person",
+    "Post",
+    "PostKind",
+    "RegionClass",
+    "Regulation",
+    "Role",
+    "Territory",
+    "Unit",
+]
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Count = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class Bloc(StrEnum):
+    """The four blocs of the political system, plus ``admin`` for administrative units."""
+
+    PARTY = "party"
+    STATE = "state"
+    FRONT = "front"
+    PUBLIC_SERVICE = "public_service"
+    ADMIN = "admin"
+
+
+class Level(StrEnum):
+    """Levels of government, from the top down."""
+
+    CENTRAL = "central"
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+#: 0 for central, growing downwards; a parent territory has a smaller rank than its child.
+LEVEL_RANK: dict[Level, int] = {lvl: i for i, lvl in enumerate(Level)}
+
+
+class RegionClass(StrEnum):
+    """Which column of the administrative-unit standards applies to a territory."""
+
+    MOUNTAINOUS = "mountainous"  # mountainous or highland
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """How a unit performs a function: ``lead`` answers for it, ``support`` helps."""
+
+    LEAD = "lead"
+    SUPPORT = "support"
+
+
+class PostKind(StrEnum):
+    HEAD = "head"
+    DEPUTY = "deputy"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+def _sorted_ids(value: Any) -> Any:
+    if isinstance(value, str):  # tables hold lists as "a;b;c"
+        value = [v for v in (s.strip() for s in value.split(";")) if v]
+    if isinstance(value, list | tuple | set):
+        return tuple(sorted(set(value), key=str))
+    return value
+
+
+class Territory(_Record):
+    """An administrative unit (province, district, commune, village) as a territory."""
+
+    id: Id
+    name: Text
+    level: Level
+    parent: Id | None = None
+    area_km2: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] = 0.0
+    population: Count = 0
+    region: RegionClass = RegionClass.OTHER
+    borders: tuple[Id, ...] = ()
+
+    _norm_borders = field_validator("borders", mode="before")(_sorted_ids)
+
+
+class Regulation(_Record):
+    """A legal document that units and changes rest on."""
+
+    id: Id
+    title: Text
+    issued: date
+    in_force_from: date | None = None
+    repealed_on: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        start = self.in_force_from or self.issued
+        return start <= on and (self.repealed_on is None or on < self.repealed_on)
+
+
+class Function(_Record):
+    """A task from the catalog. ``required_at`` lists the levels where some unit must lead it."""
+
+    code: Id
+    name: Text
+    domain: Text = ""
+    required_at: tuple[Level, ...] = ()
+
+    @field_validator("required_at", mode="before")
+    @classmethod
+    def _norm_levels(cls, value: Any) -> Any:
+        value = _sorted_ids(value)
+        if isinstance(value, tuple):
+            try:
+                return tuple(sorted({Level(v) for v in value}, key=LEVEL_RANK.__getitem__))
+            except ValueError:
+                return value  # let pydantic name the bad value
+        return value
+
+
+class Unit(_Record):
+    """A body: a Party board, a state office, a front organisation or a public service unit."""
+
+    id: Id
+    name: Text
+    bloc: Bloc
+    level: Level
+    territory: Id
+    parent: Id | None = None
+    kind: Text = ""
+    staff_quota: Count = 0
+    staff_actual: Count = 0
+    deputies: Count = 0
+    divisions: Count = 0
+    regulations: tuple[Id, ...] = ()
+
+    _norm_regs = field_validator("regulations", mode="before")(_sorted_ids)
+
+
+class Assignment(_Record):
+    """``unit`` performs ``function`` with ``role``."""
+
+    unit: Id
+    function: Id
+    role: Role
+
+
+class Person(_Record):
+    id: Id
+    name: Text
+
+
+class Post(_Record):
+    """A head or deputy post of a unit and who holds it (one person may hold several)."""
+
+    id: Id
+    unit: Id
+    kind: PostKind = PostKind.HEAD
+    title: Text = ""
+    holder: Id | None = None
+
+
+class Org(BaseModel):
+    """A whole org bundle, in canonical order (see :meth:`normalized`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = ""
+    as_of: date | None = None
+    territories: list[Territory] = []
+    regulations: list[Regulation] = []
+    functions: list[Function] = []
+    units: list[Unit] = []
+    assignments: list[Assignment] = []
+    persons: list[Person] = []
+    posts: list[Post] = []
+
+    def normalized(self) -> Org:
+        """A copy with every table sorted by its key, so equal orgs compare equal."""
+        return Org(
+            name=self.name,
+            as_of=self.as_of,
+            territories=sorted(self.territories, key=lambda r: r.id),
+            regulations=sorted(self.regulations, key=lambda r: r.id),
+            functions=sorted(self.functions, key=lambda r: r.code),
+            units=sorted(self.units, key=lambda r: r.id),
+            assignments=sorted(self.assignments, key=lambda r: (r.unit, r.function)),
+            persons=sorted(self.persons, key=lambda r: r.id),
+            posts=sorted(self.posts, key=lambda r: r.id),
+        )
