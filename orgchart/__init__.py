@@ -4,6 +4,7 @@ files, its reversible changes and its metrics. Imports neither workflows nor eng
 from .changes import ChangeRecord, Put
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
+from .findings import Finding, Severity, worst
 from .graph import OrgGraph
 from .model import (
     Assignment,
@@ -25,6 +26,7 @@ __all__ = [
     "Assignment",
     "Bloc",
     "ChangeRecord",
+    "Finding",
     "Function",
     "IllegalChange",
     "InvalidOrgData",
@@ -41,8 +43,10 @@ __all__ = [
     "RegionClass",
     "Regulation",
     "Role",
+    "Severity",
     "Territory",
     "Unit",
     "UnknownId",
     "check_org",
+    "worst",
 ]
