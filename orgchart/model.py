@@ -30,8 +30,12 @@ __all__ = [
     "Unit",
 ]
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: Ids are short text without ";" (tables list ids as "a;b;c").
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                      pattern=r"^[^;]+$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+#: Names and titles must say something: an empty cell is a missing value, not a name.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
 
 
@@ -94,7 +98,7 @@ class Territory(_Record):
     """An administrative unit (province, district, commune, village) as a territory."""
 
     id: Id
-    name: Text
+    name: Name
     level: Level
     parent: Id | None = None
     area_km2: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] = 0.0
@@ -109,7 +113,7 @@ class Regulation(_Record):
     """A legal document that units and changes rest on."""
 
     id: Id
-    title: Text
+    title: Name
     issued: date
     in_force_from: date | None = None
     repealed_on: date | None = None
@@ -123,7 +127,7 @@ class Function(_Record):
     """A task from the catalog. ``required_at`` lists the levels where some unit must lead it."""
 
     code: Id
-    name: Text
+    name: Name
     domain: Text = ""
     required_at: tuple[Level, ...] = ()
 
@@ -143,7 +147,7 @@ class Unit(_Record):
     """A body: a Party board, a state office, a front organisation or a public service unit."""
 
     id: Id
-    name: Text
+    name: Name
     bloc: Bloc
     level: Level
     territory: Id
@@ -168,7 +172,7 @@ class Assignment(_Record):
 
 class Person(_Record):
     id: Id
-    name: Text
+    name: Name
 
 
 class Post(_Record):

@@ -20,7 +20,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+# Errors are single lines for scripts to grep: never wrapped at the terminal width.
+err_console = Console(stderr=True, soft_wrap=True)
 
 _debug = False
 
@@ -44,6 +45,22 @@ def report_error(exc: MergepilotError) -> int:
     return exc.exit_code
 
 
+def _click_errors() -> tuple[type[Exception], ...]:
+    # Typer vendors click in recent releases (typer._click); older ones use click itself.
+    import importlib
+
+    found: list[type[Exception]] = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(name).ClickException)
+        except ImportError:
+            continue
+    return tuple(found)
+
+
+_CLICK_ERRORS = _click_errors()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     from . import commands  # noqa: F401  (registers the commands on app)
@@ -62,13 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         err_console.print("aborted")
         return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
+    except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        return 2
     return 0
 
 

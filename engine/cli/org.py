@@ -1,8 +1,141 @@
-"""``mergepilot org ...`` and ``mergepilot demo``."""
+"""``mergepilot org check|show|metrics``: look at org files without a database."""
 
 from __future__ import annotations
 
-from .app import app
+import json
+from pathlib import Path
 
-# commands are added below
-_ = app
+import typer
+from rich.table import Table
+
+from mergepilot.orgchart import (
+    InvalidOrgData,
+    Level,
+    MetricsReport,
+    Org,
+    OrgGraph,
+    Problem,
+    load_org,
+    metrics,
+)
+
+from .app import app, console, err_console
+
+__all__ = ["metrics_tables", "org_app"]
+
+org_app = typer.Typer(help="Check, show and count org files (YAML, JSON, Excel, CSV folder).",
+                      no_args_is_help=True)
+app.add_typer(org_app, name="org")
+
+FileArg = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a folder of CSVs.")
+
+
+@org_app.command("check")
+def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -> None:
+    """Check org files; print every problem with its file, row or path, and field.
+
+    Exit code 0 when all files are usable, 2 otherwise.
+    """
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            org = load_org(f)
+        except InvalidOrgData as exc:
+            problems.extend(exc.problems)
+            err_console.print(f"[red]invalid[/] {f}: {len(exc.problems)} problem(s)",
+                              highlight=False)
+            continue
+        console.print(f"[green]ok[/] {f}: {len(org.territories)} territories, "
+                      f"{len(org.units)} units, {len(org.functions)} functions, "
+                      f"{len(org.assignments)} assignments", highlight=False)
+    if problems:
+        raise InvalidOrgData(problems)
+
+
+@org_app.command("show")
+def show(file: Path = FileArg,
+         territory: str | None = typer.Option(None, "--territory", "-t",
+                                              help="Only units serving this territory.")
+         ) -> None:
+    """A readable summary: territories by level and units by bloc and level."""
+    org = load_org(file)
+    graph = OrgGraph(org, check=False)
+    console.print(f"[bold]{org.name or file}[/]" + (f"  (as of {org.as_of})" if org.as_of
+                                                    else ""), highlight=False)
+    terr = Table("level", "territories", title="Territories")
+    for lvl in Level:
+        n = len(graph.territories(level=lvl))
+        if n:
+            terr.add_row(lvl.value, str(n))
+    console.print(terr)
+    units = graph.units(territory=territory)
+    blocs = sorted({u.bloc.value for u in units})
+    levels = [lvl.value for lvl in Level if any(u.level == lvl for u in units)]
+    t = Table("level", *blocs, "total",
+              title="Units" + (f" serving {territory}" if territory else "") + " by level and bloc")
+    for lvl in levels:
+        row = [sum(1 for u in units if u.level == lvl and u.bloc == b) for b in blocs]
+        t.add_row(lvl, *map(str, row), str(sum(row)))
+    console.print(t)
+    if territory:
+        lst = Table("id", "name", "bloc", "staff", "deputies", "functions",
+                    title=f"Units serving {territory}")
+        for u in units:
+            fns = graph.functions_of(u.id)
+            lst.add_row(u.id, u.name, u.bloc.value, str(u.staff_quota), str(u.deputies),
+                        ", ".join(f"{c}({r.value[0]})" for c, r in sorted(fns.items())))
+        console.print(lst)
+    console.print(f"{len(org.functions)} functions, {len(org.assignments)} assignments, "
+                  f"{len(org.posts)} posts, {len(org.persons)} persons, "
+                  f"{len(org.regulations)} regulations", highlight=False)
+
+
+def metrics_tables(report: MetricsReport) -> list[Table]:
+    """Rich tables for a metrics report (totals with changes, and by bloc)."""
+    total = report.total.to_json()
+    cols = ["metric", "now"]
+    if report.changes is not None:
+        cols += ["baseline", "change", "%"]
+    t = Table(*cols, title=f"{report.name}" + (f" as of {report.as_of}" if report.as_of else "")
+              + (f" against {report.baseline_as_of or report.baseline_name}"
+                 if report.changes is not None else ""))
+    for name, value in total.items():
+        row = [name.replace("_", " "), f"{value:,}"]
+        if report.changes is not None:
+            ch = report.changes[name]
+            pct = ch.percent
+            row += [f"{ch.baseline:,}", f"{ch.absolute:+,}", "" if pct is None else f"{pct:+}%"]
+        t.add_row(*row)
+    for lvl, n in report.territories.items():
+        row = [f"territories: {lvl}", f"{n:,}"]
+        if report.territory_changes is not None:
+            tc = report.territory_changes[lvl]
+            pct = tc.percent
+            row += [f"{tc.baseline:,}", f"{tc.absolute:+,}", "" if pct is None else f"{pct:+}%"]
+        t.add_row(*row)
+    b = Table("bloc", "units", "staff quota", "staff actual", "heads", "deputies", "divisions",
+              title="By bloc")
+    for bloc, c in report.by_bloc.items():
+        b.add_row(bloc, *(f"{v:,}" for v in (c.units, c.staff_quota, c.staff_actual, c.heads,
+                                             c.deputies, c.divisions)))
+    return [t, b]
+
+
+def print_metrics(org: Org, baseline: Org | None, as_json: bool) -> None:
+    report = metrics(org, baseline)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    for table in metrics_tables(report):
+        console.print(table)
+
+
+@org_app.command("metrics")
+def metrics_cmd(file: Path = FileArg,
+                baseline: Path | None = typer.Option(None, "--baseline", "-b",
+                                                     help="Org file to compare against."),
+                as_json: bool = typer.Option(False, "--json", help="JSON for scripts.")) -> None:
+    """Units, staff, heads, deputies, divisions by bloc and level; changes against a baseline."""
+    org = load_org(file)
+    base = load_org(baseline) if baseline is not None else None
+    print_metrics(org, base, as_json)

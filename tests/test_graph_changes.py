@@ -1,0 +1,228 @@
+"""OrgGraph change operations: what each does, what is refused, and exact reversal."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from orgs import random_orgs
+
+from mergepilot.orgchart import (
+    ChangeRecord,
+    IllegalChange,
+    Org,
+    OrgGraph,
+    Territory,
+    Unit,
+    UnknownId,
+)
+
+
+def new_unit(id: str = "D1-TCNV", territory: str = "D1", **kw: object) -> Unit:
+    return Unit.model_validate({"id": id, "name": "Ban Tổ chức - Nội vụ", "bloc": "party",
+                                "level": "district", "territory": territory, **kw})
+
+
+def totals(g: OrgGraph) -> tuple[int, int, int, int]:
+    us = g.units()
+    return (sum(u.staff_quota for u in us), sum(u.staff_actual for u in us),
+            sum(u.deputies for u in us), sum(u.divisions for u in us))
+
+
+def test_amalgamate_creates_a_new_unit_that_takes_everything(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    before = totals(g)
+    rec = g.amalgamate(["D1-BTC", "D1-PNV"], into=new_unit(parent="D1-HU"))
+    assert not g.has_unit("D1-BTC") and not g.has_unit("D1-PNV")
+    u = g.unit("D1-TCNV")
+    assert (u.staff_quota, u.staff_actual, u.deputies, u.divisions) == (15, 14, 4, 1)
+    assert g.functions_of("D1-TCNV") == {"cadre": "lead", "office": "support"}
+    assert [c.id for c in g.children("D1-TCNV")] == ["D1-TT"]
+    assert {p.id for p in g.posts("D1-TCNV")} == {"D1-BTC-head", "D1-PNV-head", "D1-PNV-dep"}
+    assert [x.id for x in g.leads("cadre", "D1")] == ["D1-TCNV"]
+    assert totals(g) == before
+    assert rec.op == "amalgamate"
+    g.revert(rec)
+    assert g.to_org() == small_org
+
+
+def test_absorb_keeps_the_identity_of_the_receiving_unit(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.absorb(["D1-BTC"], into="D1-PNV")
+    assert g.unit("D1-PNV").staff_quota == 15
+    assert g.unit("D1-PNV").name == "Phòng Nội vụ"
+    assert g.functions_of("D1-PNV")["cadre"] == "lead"
+    g.revert(rec)
+    assert g.to_org() == small_org
+
+
+def test_dissolve_hands_functions_over_or_leaves_a_gap(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.dissolve("D1-PNV", functions_to={"office": "D1-BTC"})
+    assert not g.has_unit("D1-PNV")
+    assert g.unit("D1-TT").parent is None  # children move up to the dissolved unit's parent
+    assert [u.id for u in g.performers("office", "D1")] == ["D1-BTC"]
+    g.revert(rec)
+    assert g.to_org() == small_org
+
+
+def test_merge_posts_makes_one_person_head_of_two_units(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.merge_posts("D1-BTC-head", "D1-PNV-head")
+    assert g.post("D1-PNV-head").holder == "p1"
+    g.revert(rec)
+    assert g.post("D1-PNV-head").holder == "p2"
+
+
+def test_merge_territories_adds_up_and_recomputes_borders(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.merge_territories(["C1", "C2"], Territory(id="C12", name="Xã Mới", level="commune",
+                                                      parent="D1"))
+    t = g.territory("C12")
+    assert (t.area_km2, t.population, t.borders) == (22, 6500, ())
+    assert {u.id for u in g.units(territory="C12")} == {"C1-UB", "C2-UB"}
+    g.revert(rec)
+    assert g.to_org() == small_org
+    rec = g.merge_territories(["D2"], into="D1")
+    assert g.territory("D1").population == 120_000
+    assert g.territory("D1").borders == ()
+    assert [u.id for u in g.units(territory="D1") if u.id.startswith("D2")] == ["D2-PNV"]
+    g.revert(rec)
+    assert g.to_org() == small_org
+
+
+@pytest.mark.parametrize(
+    ("op", "message"),
+    [
+        pytest.param(lambda g: g.absorb(["D1-PNV"], into="D1-PNV"), "into itself",
+                     id="self-absorb"),
+        pytest.param(lambda g: g.amalgamate(["D1-PNV", "D1-PNV"], new_unit()), "twice",
+                     id="listed-twice"),
+        pytest.param(lambda g: g.amalgamate(["D1-PNV"], new_unit()), "at least two", id="one"),
+        pytest.param(lambda g: g.amalgamate(["D1-PNV", "D1-BTC"], new_unit(parent="D1-TT")),
+                     "cycle", id="cycle-via-child"),
+        pytest.param(lambda g: g.absorb(["D1-PNV"], into="D1-TT"), "above", id="absorb-parent"),
+        pytest.param(lambda g: g.amalgamate(["D1-PNV", "D1-BTC"], new_unit(territory="C1")),
+                     "level", id="wrong-level"),
+        pytest.param(lambda g: g.merge_territories(["D1", "C1"], into="D2"), "different levels",
+                     id="territory-levels"),
+        pytest.param(lambda g: g.update_unit("D1-HU", parent="D1-BTC"), "cycle",
+                     id="update-cycle"),
+        pytest.param(lambda g: g.update_unit("D1-HU", staff_quota=-1), "greater than",
+                     id="negative-count"),
+        pytest.param(lambda g: g.merge_posts("D1-BTC-head", "D1-BTC-head"), "itself",
+                     id="post-self"),
+        pytest.param(lambda g: g.dissolve("D1-PNV", functions_to="D1-PNV"), "itself",
+                     id="dissolve-to-self"),
+    ],
+)
+def test_illegal_changes_are_refused_and_change_nothing(small_org: Org, op, message) -> None:
+    g = OrgGraph(small_org)
+    with pytest.raises(IllegalChange, match=message):
+        op(g)
+    assert g.to_org() == small_org
+
+
+def test_unknown_ids_name_the_id(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    with pytest.raises(UnknownId, match="'NOPE'") as exc:
+        g.absorb(["NOPE"], into="D1-PNV")
+    assert exc.value.kind == "unit" and exc.value.id == "NOPE"
+    assert g.to_org() == small_org
+
+
+def test_revert_refuses_when_the_org_moved_on(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.absorb(["D1-BTC"], into="D1-PNV")
+    g.update_unit("D1-PNV", staff_quota=3)
+    with pytest.raises(IllegalChange, match="changed since"):
+        g.revert(rec)
+    assert g.unit("D1-PNV").staff_quota == 3
+
+
+def test_change_records_survive_json(small_org: Org) -> None:
+    g = OrgGraph(small_org)
+    rec = g.amalgamate(["D1-BTC", "D1-PNV"], into=new_unit())
+    again = ChangeRecord.from_json(rec.to_json())
+    assert again == rec
+    g.revert(again)
+    assert g.to_org() == small_org
+    g2 = OrgGraph(small_org)
+    g2.apply(again)
+    assert g2.unit("D1-TCNV").staff_quota == 15
+
+
+# -- properties ---------------------------------------------------------------------------
+
+@st.composite
+def org_and_ops(draw: st.DrawFn) -> tuple[Org, list[tuple[str, int, int, int]]]:
+    org = draw(random_orgs())
+    ops = draw(st.lists(st.tuples(
+        st.sampled_from(["amalgamate", "absorb", "dissolve", "merge_posts", "update",
+                         "merge_territories"]),
+        st.integers(0, 50), st.integers(0, 50), st.integers(0, 50)), max_size=8))
+    return org, ops
+
+
+def run_op(g: OrgGraph, op: str, a: int, b: int, c: int, n: int) -> ChangeRecord:
+    units = g.units()
+    if not units:
+        raise IllegalChange("no units left")
+    ua, ub = units[a % len(units)], units[b % len(units)]
+    if op == "amalgamate":
+        return g.amalgamate([ua.id, ub.id], into=Unit(
+            id=f"N{n}", name="Mới", bloc=ua.bloc, level=ua.level, territory=ua.territory,
+            parent=ua.parent))
+    if op == "absorb":
+        return g.absorb([ua.id], into=ub.id)
+    if op == "dissolve":
+        return g.dissolve(ua.id, functions_to=None if c % 2 else ub.id)
+    if op == "merge_posts":
+        posts = g.posts()
+        return g.merge_posts(posts[a % len(posts)].id, posts[b % len(posts)].id)
+    if op == "update":
+        return g.update_unit(ua.id, staff_quota=c, divisions=a % 4)
+    ds = g.territories(level="district")
+    ta, tb = ds[a % len(ds)], ds[b % len(ds)]
+    if c % 2:
+        return g.merge_territories([ta.id], into=tb.id)
+    return g.merge_territories([ta.id, tb.id], into=Territory(
+        id=f"T{n}", name="Huyện mới", level="district", parent="P"))
+
+
+@given(org_and_ops())
+def test_any_changes_reverted_in_reverse_order_restore_the_org(case) -> None:
+    org, ops = case
+    g = OrgGraph(org)
+    records = []
+    for n, (op, a, b, c) in enumerate(ops):
+        before = g.to_org()
+        try:
+            records.append(run_op(g, op, a, b, c, n))
+        except IllegalChange:
+            assert g.to_org() == before  # a refused change leaves nothing behind
+    for rec in reversed(records):
+        g.revert(rec)
+    assert g.to_org() == org
+
+
+@given(random_orgs(), st.integers(0, 50), st.integers(0, 50), st.booleans())
+def test_merges_conserve_staff_and_functions(org: Org, a: int, b: int, new: bool) -> None:
+    g = OrgGraph(org)
+    units = g.units()
+    ua, ub = units[a % len(units)], units[b % len(units)]
+    before = totals(g)
+    functions_before = {x.function for x in g.assignments()}
+    leads_before = {x.function for x in g.assignments() if x.role == "lead"}
+    try:
+        if new:
+            g.amalgamate([ua.id, ub.id], into=Unit(id="NEW", name="Mới", bloc=ua.bloc,
+                                                   level=ua.level, territory=ua.territory))
+        else:
+            g.absorb([ua.id], into=ub.id)
+    except IllegalChange:
+        return
+    assert totals(g) == before
+    assert {x.function for x in g.assignments()} == functions_before
+    assert {x.function for x in g.assignments() if x.role == "lead"} == leads_before
+    assert len(g.units()) == len(units) - 1
