@@ -72,7 +72,12 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     return text
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when present: the pure-Python one takes ~10x longer on a province.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
     """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -90,7 +95,8 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r} (first on line {seen[key]})",
                     key_node.start_mark)
             seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 # Dates stay text until pydantic reads them, so a bad date is reported with its field.
@@ -407,8 +413,8 @@ def save_org(org: Org, path: str | Path) -> Path:
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
         data = org.model_dump(mode="json", exclude_defaults=True)
-        p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
-                     encoding="utf-8")
+        p.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                               width=120), encoding="utf-8")
     elif suffix == ".json":
         data = org.model_dump(mode="json", exclude_defaults=True)
         p.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
