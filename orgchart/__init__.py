@@ -7,7 +7,7 @@ from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Pr
 from .findings import Finding, Severity, worst
 from .graph import OrgGraph
 from .incidence import Incidence
-from .loaders import load_org, org_from_data, save_org
+from .loaders import load_org, org_from_data, parse_yaml, read_text, save_org
 from .metrics import Change, Counts, MetricsReport, compare, count_units, metrics, percent
 from .model import (
     Assignment,
@@ -28,16 +28,32 @@ from .overlaps import (
     LeadGroups,
     SharedFunction,
     candidate_groups,
+    duplicate_lead_groups,
     duplicate_leads,
+    gap_pairs,
     gaps,
     merger_candidates,
     scan_overlaps,
     shared_functions,
 )
+from .sample import sample_baseline, sample_baseline_path, sample_org, sample_path
 from .similarity import CandidatePairs, SimilarityWeights, candidate_pairs, idf_weights
+from .standards import (
+    DEFAULT_STANDARDS,
+    BelowStandard,
+    MergeOption,
+    Standard,
+    StandardCheck,
+    Standards,
+    below_standard,
+    below_standard_findings,
+    below_standard_territories,
+)
 
 __all__ = [
+    "DEFAULT_STANDARDS",
     "Assignment",
+    "BelowStandard",
     "Bloc",
     "CandidatePairs",
     "Change",
@@ -50,6 +66,7 @@ __all__ = [
     "InvalidOrgData",
     "LeadGroups",
     "Level",
+    "MergeOption",
     "MergepilotError",
     "MetricsReport",
     "Org",
@@ -66,22 +83,36 @@ __all__ = [
     "Severity",
     "SharedFunction",
     "SimilarityWeights",
+    "Standard",
+    "StandardCheck",
+    "Standards",
     "Territory",
     "Unit",
     "UnknownId",
+    "below_standard",
+    "below_standard_findings",
+    "below_standard_territories",
     "candidate_groups",
     "candidate_pairs",
     "check_org",
     "compare",
     "count_units",
+    "duplicate_lead_groups",
     "duplicate_leads",
+    "gap_pairs",
     "gaps",
     "idf_weights",
     "load_org",
     "merger_candidates",
     "metrics",
     "org_from_data",
+    "parse_yaml",
     "percent",
+    "read_text",
+    "sample_baseline",
+    "sample_baseline_path",
+    "sample_org",
+    "sample_path",
     "save_org",
     "scan_overlaps",
     "shared_functions",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from .errors import Problem
 from .model import LEVEL_RANK, Org
 
-__all__ = ["Locator", "check_org", "default_locator"]
+__all__ = ["Locator", "check_org"]
 
 #: Maps (table, index in that table) to (file, location) for error messages.
 Locator = Callable[[str, int], tuple[str, str]]

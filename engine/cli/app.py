@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _debug
     _debug = "--debug" in args
     try:
-        app(args=args, prog_name="mergepilot", standalone_mode=False)
+        # With standalone_mode=False click returns (not raises) the code of typer.Exit.
+        rc = app(args=args, prog_name="mergepilot", standalone_mode=False)
     except MergepilotError as exc:
         if _debug:
             raise
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
         exc.show()  # type: ignore[attr-defined]
         return 2
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
