@@ -1,5 +1,96 @@
 """mergepilot.workflows: lifecycle definitions (state machines) for mergers and pilots."""
 
-from .errors import WorkflowError
+from .diagram import dot, graphviz, mermaid
+from .errors import (
+    GuardFailed,
+    GuardMissing,
+    IllegalTrigger,
+    InvalidLifecycle,
+    InvalidParams,
+    InvalidProposal,
+    ReasonRequired,
+    RoleNotAllowed,
+    UnknownLifecycle,
+    UnknownState,
+    WorkflowError,
+)
+from .lifecycle import (
+    Effect,
+    Guard,
+    GuardResult,
+    Instance,
+    Lifecycle,
+    Outcome,
+    StateSpec,
+    Transition,
+    TriggerSpec,
+)
+from .proposal import (
+    CoverageTarget,
+    LifecycleKind,
+    PilotTerms,
+    Plan,
+    Proposal,
+    ProposalKind,
+    apply_proposal,
+    load_plan,
+    load_proposal,
+    plan_from_data,
+    proposal_from_data,
+)
 
-__all__ = ["WorkflowError"]
+# the constants LIFECYCLES, CHANGE_KINDS (registry) and ROLES (lifecycle) stay in their modules
+from .registry import all_versions, get_lifecycle
+from .runner import (
+    allowed_triggers,
+    clear_machine_cache,
+    fire,
+    is_terminal,
+    new_instance,
+    shared_machine,
+)
+
+__all__ = [
+    "CoverageTarget",
+    "Effect",
+    "Guard",
+    "GuardFailed",
+    "GuardMissing",
+    "GuardResult",
+    "IllegalTrigger",
+    "Instance",
+    "InvalidLifecycle",
+    "InvalidParams",
+    "InvalidProposal",
+    "Lifecycle",
+    "LifecycleKind",
+    "Outcome",
+    "PilotTerms",
+    "Plan",
+    "Proposal",
+    "ProposalKind",
+    "ReasonRequired",
+    "RoleNotAllowed",
+    "StateSpec",
+    "Transition",
+    "TriggerSpec",
+    "UnknownLifecycle",
+    "UnknownState",
+    "WorkflowError",
+    "all_versions",
+    "allowed_triggers",
+    "apply_proposal",
+    "clear_machine_cache",
+    "dot",
+    "fire",
+    "get_lifecycle",
+    "graphviz",
+    "is_terminal",
+    "load_plan",
+    "load_proposal",
+    "mermaid",
+    "new_instance",
+    "plan_from_data",
+    "proposal_from_data",
+    "shared_machine",
+]

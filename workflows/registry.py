@@ -1,0 +1,62 @@
+"""Every lifecycle definition, all versions kept, so pinned instances keep working.
+
+``get_lifecycle(name)`` gives the latest version, ``get_lifecycle(name, version=n)`` a
+pinned one. A new version is added next to the old ones, never instead of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .admin_unit_merger import ADMIN_UNIT_MERGER_V1
+from .errors import UnknownLifecycle
+from .lifecycle import Lifecycle
+from .merger import MERGER_V1
+from .pilot import PILOT_V1, PILOT_V2
+
+__all__ = ["CHANGE_KINDS", "LIFECYCLES", "all_versions", "get_lifecycle"]
+
+_VERSIONS: Mapping[str, Mapping[int, Lifecycle]] = MappingProxyType({
+    lc_list[0].name: MappingProxyType({lc.version: lc for lc in lc_list})
+    for lc_list in ([MERGER_V1], [PILOT_V1, PILOT_V2], [ADMIN_UNIT_MERGER_V1])
+})
+
+#: The latest version of every lifecycle, by name.
+LIFECYCLES: Mapping[str, Lifecycle] = MappingProxyType({
+    name: versions[max(versions)] for name, versions in _VERSIONS.items()
+})
+
+#: Which lifecycles a kind of change (``ProposalKind`` values) can go through. The kind is
+#: the content of the change (its change records); the lifecycle is who decides and in
+#: which steps, so a concurrent post is a merger when permanent and a pilot on trial.
+CHANGE_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "amalgamate": ("merger", "pilot"),
+    "absorb": ("merger", "pilot"),
+    "concurrent_post": ("merger", "pilot"),
+    "common_advisory_body": ("merger", "pilot"),
+    "dissolve": ("merger", "pilot"),
+    "internal_rearrangement": ("merger", "pilot"),
+    "admin_unit_merger": ("admin_unit_merger",),
+})
+
+
+def get_lifecycle(name: str, version: int | None = None) -> Lifecycle:
+    """The definition ``name`` at ``version`` (latest when None); ``UnknownLifecycle`` if none."""
+    versions = _VERSIONS.get(name)
+    if versions is None:
+        raise UnknownLifecycle(name, None, sorted(_VERSIONS))
+    if version is None:
+        return versions[max(versions)]
+    lc = versions.get(version)
+    if lc is None:
+        raise UnknownLifecycle(name, version, [str(v) for v in sorted(versions)])
+    return lc
+
+
+def all_versions(name: str) -> tuple[Lifecycle, ...]:
+    """Every version of ``name``, oldest first."""
+    versions = _VERSIONS.get(name)
+    if versions is None:
+        raise UnknownLifecycle(name, None, sorted(_VERSIONS))
+    return tuple(versions[v] for v in sorted(versions))
