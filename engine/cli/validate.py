@@ -1,0 +1,153 @@
+"""``mergepilot validate`` and ``mergepilot schema``: proposals checked from files alone.
+
+``validate`` exits 0 when no finding is an error, 1 when one is, 2 when an input cannot
+be used. ``--format json`` prints one JSON document (also for exit 2), whose shape is
+``VALIDATE_FORMAT`` and is documented in README ("Validating proposals").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel, TypeAdapter
+
+from mergepilot.engine.errors import ValidationFailed
+from mergepilot.engine.policy import Policy, load_policy
+from mergepilot.engine.rules import validate_plan
+from mergepilot.orgchart import Finding, InvalidOrgData, Org, OrgGraph, Problem, load_org
+from mergepilot.workflows import Plan, Proposal, load_plan
+
+from .app import app
+
+__all__ = ["VALIDATE_FORMAT", "json_schema", "schema", "validate", "validate_report"]
+
+#: Identifies the JSON output shape; changes only with a new number.
+VALIDATE_FORMAT = "mergepilot.validate/1"
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class SchemaName(StrEnum):
+    PROPOSAL = "proposal"
+    PLAN = "plan"
+    ORG = "org"
+    POLICY = "policy"
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"proposal": f.data.get("proposal"), **f.to_json()}
+
+
+def _problem_json(p: Problem) -> dict[str, str]:
+    return {"file": p.file, "location": p.location, "field": p.field, "message": p.message}
+
+
+def validate_report(path: Path, org_path: Path, policy_path: Path | None = None,
+                    running_on: date | None = None) -> dict[str, Any]:
+    """The JSON report of ``mergepilot validate`` (``exit_code`` 0, 1 or 2)."""
+    report: dict[str, Any] = {
+        "format": VALIDATE_FORMAT, "file": str(path), "org": str(org_path),
+        "policy": None if policy_path is None else str(policy_path),
+        "running_on": None if running_on is None else running_on.isoformat(),
+    }
+    # Every input is read before any is rejected, so one run names all the problems.
+    problems: list[Problem] = []
+    graph: OrgGraph | None = None
+    plan: Plan | None = None
+    policy = Policy()
+    try:
+        graph = OrgGraph(load_org(org_path))
+    except InvalidOrgData as exc:
+        problems.extend(exc.problems)
+    try:
+        if policy_path is not None:
+            policy = load_policy(policy_path)
+    except InvalidOrgData as exc:
+        problems.extend(exc.problems)
+    try:
+        plan = load_plan(path)
+    except InvalidOrgData as exc:
+        problems.extend(exc.problems)
+    if problems:
+        return {**report, "ok": False, "exit_code": 2, "proposals": 0,
+                "counts": {"error": 0, "warning": 0, "info": 0},
+                "problems": [_problem_json(p) for p in problems], "findings": []}
+    assert graph is not None and plan is not None
+    findings = validate_plan(graph, plan, policy, running_on=running_on)
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    return {**report, "ok": counts["error"] == 0, "exit_code": 1 if counts["error"] else 0,
+            "proposals": len(plan.proposals), "counts": counts, "problems": [],
+            "findings": [_finding_json(f) for f in findings]}
+
+
+def _text(report: dict[str, Any]) -> str:
+    lines = []
+    for f in report["findings"]:
+        who = f"{f['proposal']}: " if f["proposal"] else "plan: "
+        ids = f" [{', '.join(f['ids'])}]" if f["ids"] else ""
+        lines.append(f"{who}{f['severity']} {f['code']}: {f['message']}{ids}")
+    c, n = report["counts"], report["proposals"]
+    lines.append(f"{n} proposal{'s' if n != 1 else ''}: {c['error']} error(s), "
+                 f"{c['warning']} warning(s), {c['info']} info")
+    return "\n".join(lines)
+
+
+@app.command("validate")
+def validate(
+    path: Path = typer.Argument(..., help="Proposal or plan file (.yaml/.yml/.json)."),
+    org: Path = typer.Option(..., "--org", help="Org bundle (.yaml/.json/.xlsx or CSV folder)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy file (default: the "
+                                       "built-in policy)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format",
+                                     help="text for people, json for scripts."),
+    running_on: datetime | None = typer.Option(
+        None, "--running-on", formats=["%Y-%m-%d"],
+        help="Check the changes as running on this day (a regulation issued later can make "
+             "a running pilot unlawful)."),
+) -> None:
+    """Validate a proposal or a plan against an org: 0 no error, 1 errors, 2 unusable input.
+
+    A plan's proposals are checked in order, each against the org its predecessors leave.
+    No database is needed.
+    """
+    report = validate_report(path, org, policy, running_on.date() if running_on else None)
+    if fmt == OutputFormat.JSON:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    elif report["exit_code"] != 2:  # unusable input: main() prints the problems
+        sys.stdout.write(_text(report) + "\n")
+    # Exit through the error tree, so main() prints one line and returns the code.
+    if report["exit_code"] == 2:
+        raise InvalidOrgData([Problem(**p) for p in report["problems"]])
+    if report["exit_code"] == 1:
+        raise ValidationFailed(report["counts"])
+
+
+def json_schema(name: SchemaName | str) -> dict[str, Any]:
+    """The JSON Schema of a proposal, plan (a plan, a list or one proposal), org or policy."""
+    name = SchemaName(name)
+    if name == SchemaName.PLAN:
+        adapter: TypeAdapter[Any] = TypeAdapter(Plan | list[Proposal] | Proposal)
+        out = adapter.json_schema()
+        out["title"] = "Plan file: a plan, a list of proposals, or one proposal"
+    else:
+        models: dict[SchemaName, type[BaseModel]] = {
+            SchemaName.PROPOSAL: Proposal, SchemaName.ORG: Org, SchemaName.POLICY: Policy}
+        model = models[name]
+        out = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **out}
+
+
+@app.command("schema")
+def schema(name: SchemaName = typer.Argument(..., help="proposal, plan, org or policy.")
+           ) -> None:
+    """Print the JSON Schema of a file format, so other systems validate without Python."""
+    sys.stdout.write(json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,201 @@
+"""The policy: thresholds and legal facts that the rules read, with defaults from the seeds.
+
+Every default below names its source. A policy file (YAML or JSON) overrides any subset
+of the fields; fields it leaves out keep the defaults, so ``{}`` is the default policy.
+``mergepilot schema policy`` prints the JSON Schema of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mergepilot.orgchart import Bloc, Level, Problem, Severity, Unit
+from mergepilot.orgchart.loaders import parse_yaml, read_text
+from mergepilot.orgchart.model import Count, Id, Text
+from mergepilot.orgchart.standards import DEFAULT_STANDARDS, Standards
+from mergepilot.workflows import CoverageTarget, ProposalKind
+from mergepilot.workflows.proposal import validation_problems
+
+from .errors import InvalidPolicy
+
+__all__ = [
+    "DeputyStandard",
+    "GuidanceRequirement",
+    "Policy",
+    "Prohibition",
+    "UnitMatch",
+    "load_policy",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeputyStandard(_Model):
+    """The standard number of deputy heads of the units it matches (first match wins)."""
+
+    level: Level
+    bloc: Bloc | None = None
+    kind: Text | None = None
+    max_deputies: Count
+    source: Text = ""
+
+    def matches(self, unit: Unit) -> bool:
+        return (unit.level == self.level and (self.bloc is None or unit.bloc == self.bloc)
+                and (self.kind is None or unit.kind == self.kind))
+
+
+class UnitMatch(_Model):
+    """Which units a prohibition speaks of: every given criterion must hold.
+
+    ``kinds`` and ``leads`` are alternatives: the unit's kind is one of ``kinds``, and it
+    leads at least one function of ``leads``. Matching by kind or led function (never by
+    unit id) makes a rule apply to every district, not one.
+    """
+
+    level: Level | None = None
+    bloc: Bloc | None = None
+    kinds: tuple[Text, ...] = ()
+    leads: tuple[Id, ...] = ()
+
+    def matches(self, unit: Unit, led: Iterable[str]) -> bool:
+        return ((self.level is None or unit.level == self.level)
+                and (self.bloc is None or unit.bloc == self.bloc)
+                and (not self.kinds or unit.kind in self.kinds)
+                and (not self.leads or not set(self.leads).isdisjoint(led)))
+
+
+class Prohibition(_Model):
+    """A regulation that forbids a kind of change while it is in force.
+
+    The change is forbidden when its kind is in ``kinds`` (empty: any kind) and each
+    entry of ``units`` matches a different unit that the change merges. The in-force dates
+    come from the org's regulation record; ``in_force_from``/``repealed_on`` here are used
+    only when the org does not hold that regulation.
+    """
+
+    regulation: Id
+    kinds: tuple[ProposalKind, ...] = ()
+    units: tuple[UnitMatch, ...] = Field(min_length=1)
+    reason: Text = ""
+    in_force_from: date | None = None
+    repealed_on: date | None = None
+
+
+class GuidanceRequirement(_Model):
+    """A regulation that may be carried out only after the centre issues guidance.
+
+    A proposal that relies on ``regulation`` gets ``LEGAL-NEEDS-GUIDANCE`` unless the
+    ``guidance`` regulation is in the org and in force by the proposal's effective date.
+    """
+
+    regulation: Id
+    guidance: Id | None = None
+    severity: Severity = Severity.WARNING
+    reason: Text = ""
+
+
+# By the functions they lead in the shipped catalog (orgchart/data): the Propaganda &
+# Education Board leads propaganda, the Political (Training) Centre leads political theory.
+_DISTRICT_PROPAGANDA = UnitMatch(level=Level.DISTRICT, bloc=Bloc.PARTY,
+                                 leads=("PROP-PROPAGANDA",))
+_DISTRICT_POLITICAL_CENTRE = UnitMatch(level=Level.DISTRICT, leads=("PROP-THEORY",))
+
+DEFAULT_DEPUTIES: tuple[DeputyStandard, ...] = (
+    DeputyStandard(level=Level.DISTRICT, max_deputies=2,
+                   source="Decree 108/2020/NĐ-CP: a district division has on average 2 "
+                          "deputy heads"),
+    DeputyStandard(level=Level.PROVINCE, max_deputies=3,
+                   source="Decree 107/2020/NĐ-CP: a provincial department has on average 3 "
+                          "deputy directors"),
+)
+
+DEFAULT_PROHIBITIONS: tuple[Prohibition, ...] = (
+    Prohibition(
+        regulation="208-QĐ/TW",
+        kinds=(ProposalKind.AMALGAMATE, ProposalKind.ABSORB,
+               ProposalKind.COMMON_ADVISORY_BODY, ProposalKind.ADMIN_UNIT_MERGER),
+        units=(_DISTRICT_PROPAGANDA, _DISTRICT_POLITICAL_CENTRE),
+        reason="the district Political Centre is a unit of its own under it, so it cannot "
+               "merge with the Propaganda & Education Board (seed 000: the pilot ended in "
+               "Lý Sơn and Đức Phổ; Guidance 05-HD/BTCTW of 2021-05-19)",
+        in_force_from=date(2019, 11, 8),
+    ),
+)
+
+_S001 = "seed 001 (action programme of the province, 15 districts and 145 communes)"
+DEFAULT_TARGETS: tuple[CoverageTarget, ...] = (
+    CoverageTarget(model="shared_office", level=Level.DISTRICT, at_least=5, out_of=15,
+                   source=f"{_S001}: Party Committee Office merged with the HĐND-UBND Office"),
+    CoverageTarget(model="organisation_home_affairs", level=Level.DISTRICT, at_least=3,
+                   out_of=15, source=f"{_S001}: Organisation Board head also Home Affairs head"),
+    CoverageTarget(model="inspection_inspectorate", level=Level.DISTRICT, at_least=3,
+                   out_of=15, source=f"{_S001}: Inspection Committee chair also Chief "
+                                     "Inspector"),
+    CoverageTarget(model="mass_mobilisation_front", level=Level.DISTRICT, at_least=5,
+                   out_of=15, source=f"{_S001}: Mass Mobilisation head also Front chair"),
+    CoverageTarget(model="secretary_chair", level=Level.DISTRICT, at_least=5, out_of=15,
+                   source=f"{_S001}: Party secretary also People's Committee chair"),
+    CoverageTarget(model="secretary_chair", level=Level.COMMUNE, at_least=50, out_of=145,
+                   source=f"{_S001}: Party secretary also People's Committee chair"),
+    CoverageTarget(model="front_common_body", level=Level.DISTRICT, at_least=5, out_of=15,
+                   source=f"{_S001}: one advisory body for the Front and the "
+                          "socio-political organisations"),
+)
+
+class Policy(_Model):
+    """Thresholds the rules use. Defaults and their sources are in the field descriptions."""
+
+    deputies_standard: tuple[DeputyStandard, ...] = Field(
+        default=DEFAULT_DEPUTIES,
+        description="deputy-head standards by level (bloc, kind); first match wins")
+    deputies_months_to_standard: Annotated[int, Field(ge=0, le=600)] = Field(
+        default=60, description="months after the merger by which deputies must be back at "
+                                "the standard (seed 000)")
+    admin_standards: Standards = Field(
+        default=DEFAULT_STANDARDS,
+        description="area/population standards by level and region (Resolution "
+                    "1211/2016/UBTVQH13 as amended by 27/2022/UBTVQH15) and the share below "
+                    "which, on BOTH measures, a territory is to be merged (default 0.5: "
+                    "Resolution 37-NQ/TW, 2019-2021)")
+    staff_reduction_target: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.10, description="staff quota cut against the baseline year "
+                                  "(Resolution 39-NQ/TW; seeds 000, 004)")
+    staff_baseline_year: Annotated[int, Field(ge=1900, le=2200)] = 2015
+    staff_target_year: Annotated[int, Field(ge=1900, le=2200)] = 2021
+    coverage_targets: tuple[CoverageTarget, ...] = Field(
+        default=DEFAULT_TARGETS,
+        description="pilot coverage targets; checked for the models the plan's pilots use")
+    prohibitions: tuple[Prohibition, ...] = Field(
+        default=DEFAULT_PROHIBITIONS, description="changes a regulation forbids")
+    needs_central_guidance: tuple[GuidanceRequirement, ...] = Field(
+        default=(), description="regulations to carry out only after central guidance")
+
+    def deputy_standard(self, unit: Unit) -> DeputyStandard | None:
+        """The first standard that matches ``unit``; None when none does."""
+        return next((s for s in self.deputies_standard if s.matches(unit)), None)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load a policy file (YAML or JSON); :class:`InvalidPolicy` names every problem."""
+    p = Path(path)
+    problems: list[Problem] = []
+    text = read_text(p, problems)
+    data: Any = None if text is None else parse_yaml(text, str(p), problems)
+    if problems:
+        raise InvalidPolicy(problems)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidPolicy([Problem(str(p), "", "", "expected a mapping of policy fields, "
+                                     f"got {type(data).__name__}")])
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPolicy(validation_problems(exc, str(p))) from None

@@ -1,0 +1,119 @@
+"""References: every id exists, nothing is merged into itself or twice, dates in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from itertools import pairwise
+
+from mergepilot.orgchart import Finding, OrgGraph, UnknownId
+
+from .core import RuleContext, rule
+
+__all__ = ["date_order", "references"]
+
+
+def _exists(graph: OrgGraph, kind: str, ident: str) -> bool:
+    if kind == "unit":
+        return graph.has_unit(ident)
+    if kind == "territory":
+        return graph.has_territory(ident)
+    getter = {"post": graph.post, "function": graph.function, "regulation": graph.regulation}
+    try:
+        getter[kind](ident)
+    except UnknownId:
+        return False
+    return True
+
+
+@rule("references", "before", "REF-UNKNOWN-ID", "REF-MERGED-TWICE", "REF-SELF-MERGE",
+      "REF-ID-TAKEN")
+def references(ctx: RuleContext) -> Iterator[Finding]:
+    p, g = ctx.proposal, ctx.graph
+    result_territory = p.result_territory()
+    wanted: list[tuple[str, str, str]] = [
+        *(("unit", u, "units") for u in p.units),
+        *(("unit", u, "into") for u in [p.into] if u),
+        *(("post", x, "posts") for x in p.posts),
+        *(("territory", t, "territories") for t in p.territories),
+        *(("territory", t, "into_territory") for t in [p.into_territory] if t),
+        *(("regulation", r, "regulations") for r in p.regulations),
+    ]
+    if isinstance(p.functions_to, str):
+        wanted.append(("unit", p.functions_to, "functions_to"))
+    elif p.functions_to:
+        for code, heir in p.functions_to.items():
+            wanted += [("function", code, "functions_to"), ("unit", heir, "functions_to")]
+    if p.new_unit is not None:
+        nu = p.new_unit
+        if nu.territory != result_territory:
+            wanted.append(("territory", nu.territory, "new_unit.territory"))
+        if nu.parent is not None:
+            wanted.append(("unit", nu.parent, "new_unit.parent"))
+        wanted += [("regulation", r, "new_unit.regulations") for r in nu.regulations]
+        if g.has_unit(nu.id):
+            yield ctx.finding("REF-ID-TAKEN", f"new unit id {nu.id!r} is already in the org",
+                              [nu.id], field="new_unit.id")
+    if p.new_territory is not None:
+        nt = p.new_territory
+        if nt.parent is not None:
+            wanted.append(("territory", nt.parent, "new_territory.parent"))
+        if g.has_territory(nt.id):
+            yield ctx.finding("REF-ID-TAKEN", f"new territory id {nt.id!r} is already in the "
+                              "org", [nt.id], field="new_territory.id")
+    if p.pilot is not None:
+        wanted += [("territory", t, "pilot.places") for t in p.pilot.places]
+    for kind, ident, field in wanted:
+        if _exists(g, kind, ident):
+            continue
+        if ident in ctx.gone and kind in ("unit", "territory"):
+            yield ctx.finding("REF-MERGED-TWICE", f"{kind} {ident!r} ({field}) was merged "
+                              f"away by proposal {ctx.gone[ident]!r} earlier in the plan",
+                              [ident, ctx.gone[ident]], field=field)
+        else:
+            yield ctx.finding("REF-UNKNOWN-ID", f"unknown {kind} {ident!r} ({field})",
+                              [ident], field=field, kind=kind)
+
+    for field, ids in (("units", p.units), ("territories", p.territories),
+                       ("posts", p.posts)):
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                code = "REF-SELF-MERGE" if field == "posts" else "REF-MERGED-TWICE"
+                yield ctx.finding(code, f"{i!r} is listed twice in {field}", [i], field=field)
+            seen.add(i)
+    selfs: list[tuple[str, str]] = []
+    if p.into is not None and p.into in p.units:
+        selfs.append(("into", p.into))
+    if p.into_territory is not None and p.into_territory in p.territories:
+        selfs.append(("into_territory", p.into_territory))
+    heirs = ([p.functions_to] if isinstance(p.functions_to, str)
+             else list((p.functions_to or {}).values()))
+    selfs += [("functions_to", h) for h in heirs if h in p.units]
+    for field, ident in selfs:
+        yield ctx.finding("REF-SELF-MERGE", f"{ident!r} cannot be merged into itself "
+                          f"({field})", [ident], field=field)
+
+
+def _pairs(*named: tuple[str, date | None]) -> Iterator[tuple[str, date, str, date]]:
+    """Consecutive pairs of the dates that are given."""
+    given = [(n, d) for n, d in named if d is not None]
+    for (n1, d1), (n2, d2) in pairwise(given):
+        yield n1, d1, n2, d2
+
+
+@rule("date_order", "before", "REF-DATE-ORDER")
+def date_order(ctx: RuleContext) -> Iterator[Finding]:
+    p = ctx.proposal
+    chains = [[("submitted", p.submitted), ("approved", p.approved),
+               ("effective", p.effective)]]
+    if p.pilot is not None:
+        t = p.pilot
+        chains.append([("approved", p.approved), ("pilot.start", t.start),
+                       ("pilot.interim_review", t.interim_review),
+                       ("pilot.final_review", t.final_review)])
+    for chain in chains:
+        for n1, d1, n2, d2 in _pairs(*chain):
+            if d2 < d1:
+                yield ctx.finding("REF-DATE-ORDER", f"{n2} ({d2}) is before {n1} ({d1})",
+                                  [p.id], field=n2, first=n1)

@@ -1,0 +1,440 @@
+"""Proposals (đề án): what goes through a lifecycle, as a validated file format.
+
+A proposal names one change to the org -- its ``kind`` says which -- with the units, posts
+or territories involved, dates, the regulations relied on and, for a pilot, the places,
+duration and review dates. A :class:`Plan` is an ordered list of proposals with optional
+coverage targets. Files are YAML or JSON; :func:`load_proposal` and :func:`load_plan`
+turn every problem (broken YAML, bad UTF-8, wrong types, a field a kind needs) into a
+:class:`~mergepilot.workflows.errors.InvalidProposal` naming the file, path and field.
+
+The *shape* of a proposal (which fields its kind needs) is checked here; whether it makes
+sense against an org (ids exist, no growth, one lead, ...) is for the rules in
+``mergepilot.engine.rules``. :func:`apply_proposal` performs the change on an
+:class:`~mergepilot.orgchart.OrgGraph` as one reversible change record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from mergepilot.orgchart import ChangeRecord, Level, OrgGraph, Problem, Territory, Unit
+from mergepilot.orgchart.loaders import parse_yaml, read_text
+from mergepilot.orgchart.model import Count, Id, Text
+
+from .errors import InvalidProposal
+
+__all__ = [
+    "CoverageTarget",
+    "LifecycleKind",
+    "PilotTerms",
+    "Plan",
+    "Proposal",
+    "ProposalKind",
+    "apply_proposal",
+    "load_plan",
+    "load_proposal",
+    "plan_from_data",
+    "proposal_from_data",
+]
+
+
+class ProposalKind(StrEnum):
+    """The kinds of change a proposal can make (see DOMAIN.md, "The kinds of change")."""
+
+    AMALGAMATE = "amalgamate"  # hợp nhất: units become one new unit
+    ABSORB = "absorb"  # sáp nhập: units fold into an existing unit
+    DISSOLVE = "dissolve"  # giải thể: a unit ends; functions go elsewhere or become gaps
+    CONCURRENT_POST = "concurrent_post"  # kiêm nhiệm: one person holds two head posts
+    COMMON_ADVISORY_BODY = "common_advisory_body"  # one body serves several units
+    ADMIN_UNIT_MERGER = "admin_unit_merger"  # sắp xếp đơn vị hành chính
+    INTERNAL_REARRANGEMENT = "internal_rearrangement"  # divisions inside a unit merged/cut
+
+
+class LifecycleKind(StrEnum):
+    """Which lifecycle a proposal goes through: a permanent merger or a pilot on trial."""
+
+    MERGER = "merger"
+    PILOT = "pilot"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PilotTerms(_Model):
+    """Where, how long and when reviewed: the terms of a pilot (thí điểm).
+
+    Dates out of order are not refused here: the rule ``REF-DATE-ORDER`` reports them,
+    so a planner sees them with every other finding.
+    """
+
+    places: tuple[Id, ...] = Field(min_length=1, description="territory ids where it runs")
+    duration_months: Annotated[int, Field(ge=1, le=600)]
+    start: date
+    interim_review: date | None = None
+    final_review: date | None = None
+    model: Id = Field(description="short code of the pilot model, e.g. 'shared_office'; "
+                                  "coverage targets count places by it")
+
+    @property
+    def end(self) -> date:
+        """The day after the last day of the pilot (start + duration)."""
+        return add_months(self.start, self.duration_months)
+
+
+class CoverageTarget(_Model):
+    """A target on how many places run a pilot model: "at least 5 of 15 districts"."""
+
+    model: Id
+    level: Level
+    at_least: Count
+    out_of: Count | None = Field(default=None, description="defaults to the number of "
+                                 "territories at that level in the org")
+    source: Text = ""
+
+
+#: Kinds that merge units into one: ``units`` into ``into`` or ``new_unit``.
+MERGING_KINDS = frozenset({ProposalKind.AMALGAMATE, ProposalKind.ABSORB,
+                           ProposalKind.COMMON_ADVISORY_BODY, ProposalKind.ADMIN_UNIT_MERGER})
+
+#: The ``*_after`` figures, set on the unit the change leaves in charge.
+_RESULT_FIELDS = ("staff_quota_after", "staff_actual_after", "deputies_after",
+                  "divisions_after")
+
+
+class Proposal(_Model):
+    """One proposed change (đề án). See the README section "Proposals" for an example.
+
+    Which fields a kind uses:
+
+    ======================  ==================================================
+    amalgamate              ``units`` (2+) become ``new_unit``
+    absorb                  ``units`` fold into the existing unit ``into``
+    dissolve                ``units`` (exactly 1) end; ``functions_to`` takes them
+    concurrent_post         ``posts`` [a, b]: the holder of a also holds b
+    common_advisory_body    ``units`` become ``new_unit`` (2+), or fold into ``into``
+    admin_unit_merger       ``territories`` become ``new_territory`` or fold into
+                            ``into_territory``; optional ``units`` merged as for
+                            amalgamate/absorb
+    internal_rearrangement  ``units`` (exactly 1) get the ``*_after`` figures
+    ======================  ==================================================
+    """
+
+    id: Id
+    title: Text = ""
+    kind: ProposalKind
+    lifecycle: LifecycleKind = Field(default=LifecycleKind.MERGER,
+                                 description="'pilot' exactly when 'pilot' terms are given; "
+                                             "filled in when omitted")
+    units: tuple[Id, ...] = ()
+    into: Id | None = None
+    new_unit: Unit | None = None
+    posts: tuple[Id, ...] = ()
+    territories: tuple[Id, ...] = ()
+    new_territory: Territory | None = None
+    into_territory: Id | None = None
+    functions_to: Id | dict[Id, Id] | None = None
+    staff_quota_after: Count | None = None
+    staff_actual_after: Count | None = None
+    deputies_after: Count | None = None
+    divisions_after: Count | None = None
+    submitted: date | None = None
+    approved: date | None = None
+    effective: date | None = None
+    regulations: tuple[Id, ...] = ()
+    justification: Text = ""
+    drafted_by: Id | None = Field(default=None, description="unit id of the drafting body")
+    exception_ref: Id | None = Field(default=None, description="id of the approved exception "
+                                     "proposal that allows growth")
+    pilot: PilotTerms | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_lifecycle(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("lifecycle") is None:
+            data = dict(data)
+            data["lifecycle"] = "pilot" if data.get("pilot") is not None else "merger"
+        return data
+
+    @field_validator("units", "posts", "territories", "regulations", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value  # "units: X" means one unit
+
+    @model_validator(mode="after")
+    def _shape(self) -> Proposal:
+        problems = self.shape_problems()
+        if problems:
+            raise PydanticCustomError(
+                "proposal_shape", "{summary}",
+                {"summary": "; ".join(f"{f}: {m}" if f else m for f, m in problems),
+                 "problems": tuple(problems)})
+        return self
+
+    def shape_problems(self) -> list[tuple[str, str]]:
+        """(field, message) for each field the kind needs but lacks, or must not have."""
+        k = ProposalKind
+        out: list[tuple[str, str]] = []
+
+        def need(ok: bool, field: str, message: str) -> None:
+            if not ok:
+                out.append((field, message))
+
+        def unused(*fields: str) -> None:
+            for f in fields:
+                value = getattr(self, f)
+                if value not in (None, ()):
+                    out.append((f, f"not used by a {self.kind.value} proposal"))
+
+        if (self.lifecycle == LifecycleKind.PILOT) != (self.pilot is not None):
+            out.append(("lifecycle", "lifecycle 'pilot' needs 'pilot' terms (places, "
+                        "duration_months, start, model)" if self.pilot is None else
+                        "a proposal with 'pilot' terms has lifecycle 'pilot'"))
+        n = len(self.units)
+        if self.kind == k.AMALGAMATE:
+            need(n >= 2, "units", "amalgamate needs at least two units")
+            need(self.new_unit is not None, "new_unit", "amalgamate needs the new unit")
+            unused("into", "posts", "territories", "new_territory", "into_territory",
+                   "functions_to")
+        elif self.kind == k.ABSORB:
+            need(n >= 1, "units", "absorb needs at least one unit")
+            need(self.into is not None, "into", "absorb needs the unit that absorbs ('into')")
+            unused("new_unit", "posts", "territories", "new_territory", "into_territory",
+                   "functions_to")
+        elif self.kind == k.DISSOLVE:
+            need(n == 1, "units", "dissolve takes exactly one unit")
+            unused("into", "new_unit", "posts", "territories", "new_territory",
+                   "into_territory", *_RESULT_FIELDS)
+        elif self.kind == k.CONCURRENT_POST:
+            need(len(self.posts) == 2, "posts", "concurrent_post takes two posts [a, b]")
+            unused("units", "into", "new_unit", "territories", "new_territory",
+                   "into_territory", "functions_to", *_RESULT_FIELDS)
+        elif self.kind == k.COMMON_ADVISORY_BODY:
+            need((self.new_unit is None) != (self.into is None), "new_unit",
+                 "a common advisory body is either a new unit ('new_unit') or an existing "
+                 "one ('into')")
+            need(n >= (2 if self.new_unit is not None else 1), "units",
+                 "name the advisory units the common body replaces")
+            unused("posts", "territories", "new_territory", "into_territory", "functions_to")
+        elif self.kind == k.ADMIN_UNIT_MERGER:
+            need((self.new_territory is None) != (self.into_territory is None),
+                 "new_territory", "give either 'new_territory' or 'into_territory'")
+            need(len(self.territories) >= (2 if self.new_territory is not None else 1),
+                 "territories", "name the territories being merged")
+            if n:
+                need((self.new_unit is None) != (self.into is None), "new_unit",
+                     "units merged with the territories go to 'new_unit' or 'into'")
+                need(n >= (2 if self.new_unit is not None else 1), "units",
+                     "amalgamating units needs at least two")
+            else:
+                unused("new_unit", "into")
+            unused("posts", "functions_to")
+        elif self.kind == k.INTERNAL_REARRANGEMENT:
+            need(n == 1, "units", "internal_rearrangement takes exactly one unit")
+            need(any(getattr(self, f) is not None for f in _RESULT_FIELDS), "divisions_after",
+                 "give at least one of " + ", ".join(_RESULT_FIELDS))
+            unused("into", "new_unit", "posts", "territories", "new_territory",
+                   "into_territory", "functions_to")
+        return out
+
+    def result_unit(self) -> str | None:
+        """The id of the unit that the change leaves in charge (gets the ``*_after``)."""
+        if self.new_unit is not None:
+            return self.new_unit.id
+        if self.into is not None:
+            return self.into
+        if self.kind == ProposalKind.INTERNAL_REARRANGEMENT and self.units:
+            return self.units[0]
+        return None
+
+    def result_territory(self) -> str | None:
+        """The id of the territory an administrative-unit merger leaves."""
+        if self.new_territory is not None:
+            return self.new_territory.id
+        return self.into_territory
+
+    def after_fields(self) -> dict[str, int]:
+        """The ``*_after`` figures given, keyed by the Unit field they set."""
+        return {f.removesuffix("_after"): v for f in _RESULT_FIELDS
+                if (v := getattr(self, f)) is not None}
+
+
+class Plan(_Model):
+    """An ordered list of proposals, checked as a whole (each sees the org its
+    predecessors left), with optional coverage targets for pilot models."""
+
+    name: Text = ""
+    proposals: list[Proposal] = []
+    targets: list[CoverageTarget] | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Plan:
+        seen: set[str] = set()
+        for p in self.proposals:
+            if p.id in seen:
+                raise PydanticCustomError("plan_duplicate", "proposal id '{id}' is used twice",
+                                          {"id": p.id})
+            seen.add(p.id)
+        return self
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day (and to
+    ``date.min``/``date.max`` rather than failing past the calendar's ends)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")  # pragma: no cover
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
+    """Problems from a pydantic error: location is the path of the record, field the key."""
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # Find the innermost record: the path up to the last key that names a field.
+        cut = max((i for i, p in enumerate(loc) if isinstance(p, str)), default=-1)
+        record, field = loc[:cut], _path(loc[cut:]) if cut >= 0 else ""
+        if err["type"] == "proposal_shape":
+            for f, m in err["ctx"]["problems"]:
+                out.append(Problem(file, _path(loc), f, m))
+            continue
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        inp = err.get("input")
+        if err["type"] not in ("missing", "extra_forbidden") and isinstance(
+                inp, str | int | float) and not isinstance(inp, bool):
+            shown = repr(inp) if len(repr(inp)) <= 60 else repr(inp)[:57] + "..."
+            msg = f"{msg} (got {shown})"
+        if err["type"] == "plan_duplicate":
+            record, field = loc, "id"
+        out.append(Problem(file, _path(record), field, msg))
+    return out
+
+
+def _read(path: str | Path) -> Any:
+    p = Path(path)
+    problems: list[Problem] = []
+    if p.is_dir():
+        raise InvalidProposal([Problem(str(p), "", "", "is a folder, not a proposal file")])
+    if p.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise InvalidProposal([Problem(str(p), "", "",
+                                       "unknown format (expected .yaml, .yml or .json)")])
+    text = read_text(p, problems)
+    # JSON is read by the YAML parser too (JSON is YAML), which refuses duplicate keys.
+    data = None if text is None else parse_yaml(text, str(p), problems)
+    if problems:
+        raise InvalidProposal(problems)
+    return data
+
+
+def proposal_from_data(data: Any, source: str = "<data>") -> Proposal:
+    """A proposal from a YAML/JSON-shaped mapping; :class:`InvalidProposal` if unusable."""
+    if not isinstance(data, Mapping):
+        got = "nothing" if data is None else type(data).__name__
+        raise InvalidProposal([Problem(source, "", "", f"expected a proposal mapping, got {got}")])
+    try:
+        return Proposal.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidProposal(validation_problems(exc, source)) from None
+
+
+def plan_from_data(data: Any, source: str = "<data>", name: str = "") -> Plan:
+    """A plan from a mapping with ``proposals``, a list of proposals, or one proposal."""
+    if isinstance(data, Mapping) and "proposals" not in data and "kind" in data:
+        return Plan(name=name, proposals=[proposal_from_data(data, source)])
+    if isinstance(data, list):
+        data = {"name": name, "proposals": data}
+    elif not isinstance(data, Mapping):
+        got = "nothing" if data is None else type(data).__name__
+        raise InvalidProposal([Problem(source, "", "",
+                                       f"expected a plan, a list of proposals or one "
+                                       f"proposal, got {got}")])
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidProposal(validation_problems(exc, source)) from None
+
+
+def load_proposal(path: str | Path) -> Proposal:
+    """Load one proposal from a YAML or JSON file."""
+    return proposal_from_data(_read(path), str(path))
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Load a plan from a YAML or JSON file holding a plan, a list of proposals, or one
+    proposal (a plan of one)."""
+    return plan_from_data(_read(path), str(path), name=Path(path).stem)
+
+
+# -- applying --------------------------------------------------------------------------
+
+
+def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
+    """Perform ``proposal`` on ``graph`` as ONE change record (all or nothing).
+
+    Reverting the record (``graph.revert(record)``) restores the org exactly. Raises the
+    graph's errors (:class:`~mergepilot.orgchart.UnknownId`,
+    :class:`~mergepilot.orgchart.IllegalChange`) when the change cannot be made; the graph
+    is then unchanged.
+    """
+    k = ProposalKind
+    p = proposal
+    done: list[ChangeRecord] = []
+    try:
+        if p.kind == k.CONCURRENT_POST:
+            done.append(graph.merge_posts(p.posts[0], p.posts[1]))
+        elif p.kind == k.DISSOLVE:
+            done.append(graph.dissolve(p.units[0], p.functions_to))
+        elif p.kind == k.ADMIN_UNIT_MERGER:
+            into_t: Territory | str = (p.new_territory if p.new_territory is not None
+                                       else str(p.into_territory))
+            done.append(graph.merge_territories(p.territories, into_t))
+        if p.kind in MERGING_KINDS and p.units:
+            if p.new_unit is not None:
+                done.append(graph.amalgamate(p.units, p.new_unit))
+            else:
+                done.append(graph.absorb(p.units, str(p.into)))
+        target = p.result_unit()
+        fields = p.after_fields()
+        if fields and target is not None:
+            done.append(graph.update_unit(target, **fields))
+    except BaseException:
+        for rec in reversed(done):
+            graph.revert(rec)
+        raise
+    params: dict[str, Any] = {"proposal": p.id, "kind": p.kind.value,
+                              "steps": [{"op": r.op, "params": r.params} for r in done]}
+    return ChangeRecord(f"proposal:{p.kind.value}", params,
+                        tuple(put for r in done for put in r.puts))
