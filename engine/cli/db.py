@@ -1,0 +1,50 @@
+"""``mergepilot db upgrade|current``: create or migrate the store's tables."""
+
+from __future__ import annotations
+
+import typer
+
+from mergepilot.engine.api import DEFAULT_URL
+from mergepilot.engine.errors import StoreError
+from mergepilot.engine.store import SCHEMA_REVISION, Store
+
+from .app import app, console
+
+__all__ = ["DbOption", "db_app"]
+
+db_app = typer.Typer(help="The database: create or migrate its tables.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+#: ``--db URL`` for every command that uses the store; ``MERGEPILOT_DB`` when not given.
+DbOption = typer.Option(
+    None, "--db", envvar="MERGEPILOT_DB",
+    help=f"SQLAlchemy URL of the store (default: $MERGEPILOT_DB, else {DEFAULT_URL}); "
+         "e.g. postgresql+psycopg://user@host/db.")
+
+
+@db_app.command("upgrade")
+def upgrade(db: str | None = DbOption) -> None:
+    """Create the tables, or migrate them to this version's schema (safe to repeat)."""
+    store = Store(db or DEFAULT_URL)
+    try:
+        before = store.revision()
+        after = store.upgrade()
+    finally:
+        store.close()
+    what = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+    console.print(f"{store.safe_url}: {what} revision {after}", highlight=False, markup=False)
+
+
+@db_app.command("current")
+def current(db: str | None = DbOption) -> None:
+    """Print the schema revision of the database and the one this mergepilot needs."""
+    store = Store(db or DEFAULT_URL)
+    try:
+        rev = store.revision()
+    finally:
+        store.close()
+    console.print(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
+                  f"this mergepilot needs {SCHEMA_REVISION}", highlight=False, markup=False)
+    if rev != SCHEMA_REVISION:
+        raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}: "
+                         "run `mergepilot db upgrade`")

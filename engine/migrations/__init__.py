@@ -1,0 +1,1 @@
+"""Alembic migrations of the mergepilot store; run them with ``mergepilot db upgrade``."""
