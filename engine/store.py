@@ -89,6 +89,17 @@ _CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
 
 
 _quote = encode_basestring  # what _CANON uses for strings (ensure_ascii=False)
+_ISO_DATES: dict[date, str] = {}
+
+
+def _iso(day: date) -> str:
+    """``day.isoformat()``, remembered: a batch writes thousands of events on few dates."""
+    text = _ISO_DATES.get(day)
+    if text is None:
+        text = _ISO_DATES[day] = day.isoformat()
+        if len(_ISO_DATES) > 10_000:
+            _ISO_DATES.clear()
+    return text
 
 
 def canonical_json(value: Any) -> str:
@@ -266,7 +277,7 @@ class Event:
         text = (
             f'{{"actor":{q(actor)},"at":{q(at)},"definition_version":{q(definition_version)},'
             f'"dest":{q(dest)},"effect":{"null" if effect is None else q(effect)},'
-            f'"lifecycle":{q(lifecycle)},"on":"{on.isoformat()}",'
+            f'"lifecycle":{q(lifecycle)},"on":"{_iso(on)}",'
             f'"params":{_CANON.encode(dict(params)) if params else "{}"},'
             f'"proposal_id":{q(proposal_id)},"reason":{q(reason)},"role":{q(role)},'
             f'"seq":{int(seq)},"source":{"null" if source is None else q(source)},'
@@ -757,7 +768,7 @@ class Store:
         sqlite = self.is_sqlite
         rows = [(e.proposal_id, e.seq, e.trigger, e.source, e.dest, e.actor, e.role, e.reason,
                  canonical_json(e.params) if e.params else "{}", e.effect,
-                 e.on.isoformat() if sqlite else e.on, e.at, e.lifecycle,
+                 _iso(e.on) if sqlite else e.on, e.at, e.lifecycle,
                  e.definition_version, e.prev_hash, e.hash) for e in events]
         conn.exec_driver_sql(self._sql(_INSERT_EVENT), rows)
 

@@ -128,3 +128,29 @@ def test_instances_sharing_a_machine_do_not_see_each_other(
             log_b.append(repr(_fire(b, seq_b[i])))
     assert (a, b) == (alone_a, alone_b)
     assert (log_a, log_b) == log_alone
+
+
+@given(lc=definitions, data=st.data())
+def test_direct_steps_agree_with_the_machine_firing_them(lc: Lifecycle,
+                                                          data: st.DataObject) -> None:
+    """fire (the machine's transition table, run directly) and fire_through_machine
+    (transitions' Event.trigger) give the same records, states, data and refusals."""
+    from mergepilot.workflows import fire_through_machine
+
+    a = new_instance("A", lc.name, lc.version)
+    b = new_instance("A", lc.name, lc.version)
+    for _ in range(data.draw(st.integers(0, 25))):
+        s = _draw_step(data, lc, a)
+        out = []
+        for inst, how in ((a, fire), (b, fire_through_machine)):
+            params: dict[str, Any] = {"agree_share": s["share"]}
+            if s["outcome"] is not None:
+                params["outcome"] = s["outcome"]
+            try:
+                out.append(how(inst, s["trigger"], actor="p", role=s["role"],
+                               reason=s["reason"], params=params,
+                               guards={"no_error_findings": lambda i, g=s["guard"]: g}))
+            except WorkflowError as exc:
+                out.append((type(exc), str(exc)))
+        assert out[0] == out[1]
+        assert (a.state, a.data) == (b.state, b.data)

@@ -2,20 +2,28 @@
 
 A ``transitions.Machine`` per proposal costs tens of kilobytes and makes building 100k
 proposals take many seconds (pytransitions issues #379 and #434). Here one machine is
-built per (lifecycle, version), lazily, with ``model=None``; each fire hands the
-:class:`Instance` to the machine's ``Event.trigger`` as a transient model. The machine
-does the work -- it checks the source state, evaluates the guards (its ``conditions``),
-sets ``inst.state`` and runs the data update (an ``after`` callback) -- but never keeps a
-reference to the instance and never decorates it with methods, so an instance stays a
-small plain record (``bench/bench_lifecycles.py`` measures the difference).
+built per (lifecycle, version), lazily, with ``model=None``, and never holds a reference
+to an instance nor decorates it with methods, so an instance stays a small plain record
+(``bench/bench_lifecycles.py`` measures the difference).
+
+Two ways to fire, with the same result (a hypothesis test checks they agree step by step):
+
+* :func:`fire` -- the hot path, used by the engine. It takes each step from the shared
+  machine's own transition table -- for (trigger, source state): the destination, whether
+  it has ``conditions`` (the guards) and ``after`` callbacks (the data update) -- and runs
+  them directly. That skips what ``Event.trigger`` builds per event and we never use
+  (``EventData``, callback resolution for empty state/machine callbacks, debug logging),
+  which is most of a persisted transition's cost (``bench/bench_store.py``).
+* :func:`fire_through_machine` -- hands the instance to the machine's ``Event.trigger`` as
+  a transient model and lets ``transitions`` do every step itself.
 
 Checks that do not depend on the state machine's position are done first, so any error
 leaves the instance unchanged: state known, trigger allowed from the state, role allowed,
-reason given, params valid. Guards run inside the machine, before the state changes, and
-raise :class:`GuardFailed` or :class:`GuardMissing` (fail closed).
+reason given, params valid. Guards run before the state changes and raise
+:class:`GuardFailed` or :class:`GuardMissing` (fail closed).
 
 Different instances may be fired from different threads: the shared machine is not
-queued and keeps no per-fire state (each fire has its own ``EventData``).
+queued and keeps no per-fire state.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ __all__ = [
     "allowed_triggers",
     "clear_machine_cache",
     "fire",
+    "fire_through_machine",
     "is_terminal",
     "new_instance",
     "shared_machine",
@@ -85,6 +94,15 @@ class _Fire:
 
 
 @dataclass(frozen=True, slots=True)
+class _Step:
+    """One transition of the shared machine, as its table holds it."""
+
+    dest: str
+    guarded: bool  # the transition has conditions: the guards
+    updates: bool  # the transition has after callbacks: the data update
+
+
+@dataclass(frozen=True, slots=True)
 class _Compiled:
     lifecycle: Lifecycle
     machine: Any  # transitions.Machine (untyped library)
@@ -92,11 +110,16 @@ class _Compiled:
     events: Mapping[str, Any]
     #: state -> the triggers the machine accepts from it (Machine.get_triggers)
     allowed: Mapping[str, tuple[str, ...]]
+    #: (trigger, source state) -> the step, read from the machine's transitions
+    steps: Mapping[tuple[str, str], _Step]
 
 
 def _check_guards(event_data: Any) -> bool:
     """The ``conditions`` callback of every guarded transition: all guards must pass."""
-    f: _Fire = event_data.kwargs["fire"]
+    return _run_guards(event_data.kwargs["fire"])
+
+
+def _run_guards(f: _Fire) -> bool:
     inst, spec = f.inst, f.spec
     for name in spec.guards:
         builtin = BUILTIN_GUARDS.get(name)
@@ -126,7 +149,10 @@ def _check_guards(event_data: Any) -> bool:
 
 def _apply_update(event_data: Any) -> None:
     """The ``after`` callback of transitions that record something in ``Instance.data``."""
-    f: _Fire = event_data.kwargs["fire"]
+    _run_update(event_data.kwargs["fire"])
+
+
+def _run_update(f: _Fire) -> None:
     DATA_UPDATES[f.spec.update or ""].apply(f.inst, f)
 
 
@@ -154,7 +180,13 @@ def machine_kwargs(lc: Lifecycle) -> dict[str, Any]:
 def _build(lc: Lifecycle) -> _Compiled:
     machine = Machine(model=None, **machine_kwargs(lc))
     allowed = {s: tuple(machine.get_triggers(s)) for s in lc.states}
-    return _Compiled(lc, machine, dict(machine.events), allowed)
+    steps = {}
+    for name, event in machine.events.items():
+        for source, candidates in event.transitions.items():
+            # machine_kwargs gives one transition per (trigger, source): no fall-through.
+            (t,) = candidates
+            steps[(name, source)] = _Step(t.dest or source, bool(t.conditions), bool(t.after))
+    return _Compiled(lc, machine, dict(machine.events), allowed, steps)
 
 
 _MACHINES: dict[tuple[str, int], _Compiled] = {}
@@ -228,6 +260,22 @@ def fire(inst: Instance, trigger: str, *, actor: str, role: str, reason: str = "
     Raises ``UnknownLifecycle``, ``UnknownState``, ``IllegalTrigger``, ``RoleNotAllowed``,
     ``ReasonRequired``, ``InvalidParams``, ``GuardMissing`` or ``GuardFailed``.
     """
+    c = _state_checked(inst)
+    f = prepare_fire(c.lifecycle, c.allowed, inst, trigger, actor, role, reason, guards, params)
+    source = inst.state
+    step = c.steps[(trigger, source)]
+    if step.guarded:
+        _run_guards(f)
+    inst.state = step.dest
+    if step.updates:
+        _run_update(f)
+    return f.record(source, inst.state)
+
+
+def fire_through_machine(inst: Instance, trigger: str, *, actor: str, role: str,
+                         reason: str = "", guards: Mapping[str, Guard] | None = None,
+                         params: Mapping[str, Any] | None = None) -> Transition:
+    """:func:`fire`, with every step run by the shared machine's ``Event.trigger``."""
     c = _state_checked(inst)
     f = prepare_fire(c.lifecycle, c.allowed, inst, trigger, actor, role, reason, guards, params)
     source = inst.state

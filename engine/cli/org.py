@@ -73,9 +73,9 @@ def show(file: Path = FileArg,
     levels = [lvl.value for lvl in Level if any(u.level == lvl for u in units)]
     t = Table("level", *blocs, "total",
               title="Units" + (f" serving {territory}" if territory else "") + " by level and bloc")
-    for lvl in levels:
-        row = [sum(1 for u in units if u.level == lvl and u.bloc == b) for b in blocs]
-        t.add_row(lvl, *map(str, row), str(sum(row)))
+    for level in levels:
+        row = [sum(1 for u in units if u.level == level and u.bloc == b) for b in blocs]
+        t.add_row(level, *map(str, row), str(sum(row)))
     console.print(t)
     if territory:
         lst = Table("id", "name", "bloc", "staff", "deputies", "functions",
