@@ -440,6 +440,15 @@ class OrgGraph:
         """Undo ``record`` exactly; fails, changing nothing, if the org moved on since."""
         return self.apply(record.reverse())
 
+    def _hand_over(self, a: Assignment, target: str) -> None:
+        """``target`` takes over function ``a.function``: lead if either of them led it."""
+        existing = self._get("assignment", (target, a.function))
+        lead = a.role == Role.LEAD or (isinstance(existing, Assignment)
+                                       and existing.role == Role.LEAD)
+        self._put("assignment", (target, a.function),
+                  Assignment(unit=target, function=a.function,
+                             role=Role.LEAD if lead else Role.SUPPORT))
+
     def _merge_into(self, sources: list[str], target: str) -> None:
         """Move functions, posts and children of ``sources`` to ``target``; remove sources."""
         tgt: Unit = self.unit(target)
@@ -448,13 +457,8 @@ class OrgGraph:
         self._put("unit", target, tgt.model_copy(update=sums))
         for s in sources:
             for a in self.assignments(s):
-                existing = self._get("assignment", (target, a.function))
-                role = a.role
-                if isinstance(existing, Assignment) and existing.role == Role.LEAD:
-                    role = Role.LEAD
                 self._put("assignment", (s, a.function), None)
-                self._put("assignment", (target, a.function),
-                          Assignment(unit=target, function=a.function, role=role))
+                self._hand_over(a, target)
             for post in self.posts(s):
                 self._put("post", post.id, post.model_copy(update={"unit": target}))
             for child in self.children(s):
@@ -549,12 +553,7 @@ class OrgGraph:
                 self._put("assignment", (unit, a.function), None)
                 heir = mapping.get(a.function)
                 if heir is not None:
-                    existing = self._get("assignment", (heir, a.function))
-                    role = a.role
-                    if isinstance(existing, Assignment) and existing.role == Role.LEAD:
-                        role = Role.LEAD
-                    self._put("assignment", (heir, a.function),
-                              Assignment(unit=heir, function=a.function, role=role))
+                    self._hand_over(a, heir)
             self._put("unit", unit, None)
         return out[0]
 
