@@ -1,18 +1,42 @@
-"""``mergepilot demo``: the main job on the shipped sample province."""
+"""``mergepilot demo``: the main job on the shipped sample province.
+
+Runs the shipped story plan (the seeds' 2018-2021 story) on the sample province against
+its 2015 baseline, on a temporary SQLite file that is removed afterwards (``--store`` to
+keep it), prints a short summary and writes the HTML report.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import typer
+
+from mergepilot.orgchart import sample_baseline, sample_org
+
+from ..data import DEMO_PLAN
+from ..report import write_report
 from .app import app, console
-from .org import print_metrics
+from .simulate import print_summary, resolve_plan, run
 
 __all__ = ["demo"]
 
 
 @app.command("demo")
-def demo() -> None:
-    """Summarise the shipped sample province and its change since the 2015 baseline."""
-    from mergepilot.orgchart import sample_baseline, sample_org
-
-    org = sample_org()
-    console.print(f"[bold]{org.name}[/]", highlight=False)
-    print_metrics(org, sample_baseline(), as_json=False)
+def demo(
+    out: Path = typer.Option(Path("mergepilot-demo.html"), "--out",
+                             help="Where to write the HTML report."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the JSON result."),
+    plan: str = typer.Option(DEMO_PLAN, "--plan", help="Shipped plan name or plan file."),
+    store: str | None = typer.Option(None, "--store", help="Keep the simulation's database "
+                                     "at this (empty) URL; default: a temporary SQLite file."),
+) -> None:
+    """Simulate the seeds' 2018-2021 story on the sample province (Quảng Ngãi) and write
+    an HTML report: pilots, Regulation 208 ending one, the 2020 mergers, attrition."""
+    scenario = resolve_plan(plan)
+    result = run(scenario, sample_org(), sample_baseline(), policy=None, start=None,
+                 end=None, store=store)
+    print_summary(result)
+    if json_out is not None:
+        json_out.write_text(result.dumps() + "\n", encoding="utf-8")
+    write_report(result, out)
+    console.print(f"report written to {out}", highlight=False)

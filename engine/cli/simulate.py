@@ -1,0 +1,193 @@
+"""``mergepilot simulate`` and ``mergepilot compare``: run plans over years on a copy of
+the org (never the user's store) and report; see :mod:`mergepilot.engine.simulation`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mergepilot.orgchart import Org, load_org, sample_baseline, sample_org
+from mergepilot.orgchart.errors import Problem
+from mergepilot.workflows import InvalidProposal
+
+from ..data import plan_path, shipped_plans
+from ..policy import Policy, load_policy
+from ..report import SUMMARY_METRICS, write_report
+from ..scenarios import COMPARED_METRICS, compare_results
+from ..simulation import Scenario, SimulationResult, load_scenario, simulate
+from .app import app, console, err_console
+
+__all__ = ["compare_cmd", "print_summary", "resolve_plan", "simulate_cmd"]
+
+SAMPLE = "sample"
+
+
+def resolve_plan(plan: str) -> Scenario:
+    """A scenario from a file, or from a shipped plan's name."""
+    path = Path(plan)
+    if not path.exists():
+        shipped = plan_path(plan)
+        if shipped is None:
+            raise InvalidProposal([Problem(plan, "", "", "no such file, and no shipped plan "
+                                           "of that name (shipped: "
+                                           + ", ".join(shipped_plans()) + ")")])
+        path = shipped
+    return load_scenario(path)
+
+
+def _orgs(org: str, baseline: Path | None) -> tuple[Org, Org | None]:
+    if org == SAMPLE:
+        return sample_org(), load_org(baseline) if baseline else sample_baseline()
+    return load_org(org), load_org(baseline) if baseline else None
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar on stderr (only on a terminal); yields the callback."""
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} days"), TimeElapsedColumn(),
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def run(scenario: Scenario, org: Org, baseline: Org | None, *, policy: Policy | None,
+        start: date | None, end: date | None, store: str | None) -> SimulationResult:
+    with progress_bar(f"simulating {scenario.name or 'plan'}") as update:
+        return simulate(org, scenario, baseline=baseline, policy=policy, start=start, end=end,
+                        store_url=store, progress=update)
+
+
+def print_summary(r: SimulationResult) -> None:
+    """The metrics per year against the baseline, then the targets."""
+    t = Table(title=f"{r.scenario.name or 'plan'} — {r.start} → {r.end}", title_justify="left")
+    t.add_column("metric")
+    t.add_column(f"{r.baseline_year} (baseline)", justify="right")
+    for y in r.years:
+        t.add_column(str(y.year), justify="right")
+    t.add_column("change", justify="right")
+    for key, label in SUMMARY_METRICS:
+        ch = r.final.changes.get(key)
+        change = "" if ch is None else f"{ch.absolute:+d}" + (
+            f" ({ch.percent:+.2f}%)" if ch.percent is not None else "")
+        t.add_row(label, str(r.baseline.metric(key)), *(str(y.metric(key)) for y in r.years),
+                  change)
+    console.print(t)
+    tt = Table(title="targets", title_justify="left")
+    for col in ("target", "required", "result", "status"):
+        tt.add_column(col)
+    for tg in r.targets:
+        status = ("[green]met[/]" if tg.met else "[red]missed[/]" if tg.met is False
+                  else "[yellow]not reached[/]")
+        tt.add_row(tg.description, tg.required, tg.actual, status)
+    console.print(tt)
+    s = r.summary()
+    console.print(f"{s['proposals']} proposals ("
+                  + ", ".join(f"{n} {k}" for k, n in s["states"].items())
+                  + f"); {s['findings']} findings, {s['deadlines_missed']} missed deadlines",
+                  highlight=False)
+
+
+def _years(from_year: int | None, to_year: int | None) -> tuple[date | None, date | None]:
+    return (date(from_year, 1, 1) if from_year else None,
+            date(to_year, 12, 31) if to_year else None)
+
+
+OrgOpt = typer.Option(..., "--org", help="Org file, or 'sample' for the shipped province.")
+BaselineOpt = typer.Option(None, "--baseline", help="Org of the baseline year (default: the "
+                           "sample's 2015 baseline with --org sample, else the org itself).")
+PolicyOpt = typer.Option(None, "--policy", help="Policy file (YAML/JSON).")
+FromOpt = typer.Option(None, "--from", help="First simulated year (1 January).")
+ToOpt = typer.Option(None, "--to", help="Last simulated year (31 December).")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    plan: str = typer.Argument(..., help="Scenario/plan file, or a shipped plan's name."),
+    org: str = OrgOpt,
+    baseline: Path | None = BaselineOpt,
+    policy: Path | None = PolicyOpt,
+    from_year: int | None = FromOpt,
+    to_year: int | None = ToOpt,
+    report: Path | None = typer.Option(None, "--report", help="Write the HTML report here."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the JSON result here."),
+    territory: str | None = typer.Option(None, "--territory", help="Territory drawn before "
+                                         "and after in the report."),
+    store: str | None = typer.Option(None, "--store", help="Keep the simulation's database "
+                                     "at this (empty) URL; default: a temporary SQLite file."),
+) -> None:
+    """Run a plan over the years on a copy of the org and report the metrics per year
+    against the baseline and the targets (the user's store is never touched)."""
+    scenario = resolve_plan(plan)
+    o, base = _orgs(org, baseline)
+    start, end = _years(from_year, to_year)
+    result = run(scenario, o, base, policy=load_policy(policy) if policy else None,
+                 start=start, end=end, store=store)
+    print_summary(result)
+    if json_out is not None:
+        json_out.write_text(result.dumps() + "\n", encoding="utf-8")
+        console.print(f"JSON written to {json_out}", highlight=False)
+    if report is not None:
+        write_report(result, report, territory=territory)
+        console.print(f"report written to {report}", highlight=False)
+
+
+@app.command("compare")
+def compare_cmd(
+    plans: list[str] = typer.Argument(..., help="Two or more scenario/plan files or shipped "
+                                      "plan names; the first is the reference."),
+    org: str = OrgOpt,
+    baseline: Path | None = BaselineOpt,
+    policy: Path | None = PolicyOpt,
+    from_year: int | None = FromOpt,
+    to_year: int | None = ToOpt,
+    json_out: Path | None = typer.Option(None, "--json", help="Write the comparison here."),
+) -> None:
+    """Simulate several plans on the same org and show their metrics side by side, per
+    year and at the end, with each plan's difference from the first."""
+    if len(plans) < 2:
+        raise InvalidProposal([Problem("compare", "", "", "give at least two plans")])
+    o, base = _orgs(org, baseline)
+    pol = load_policy(policy) if policy else None
+    start, end = _years(from_year, to_year)
+    results = [run(resolve_plan(p), o, base, policy=pol, start=start, end=end, store=None)
+               for p in plans]
+    cmp = compare_results(results)
+    t = Table(title=f"end of the simulation (difference from {cmp.names[0]!r})",
+              title_justify="left")
+    t.add_column("metric")
+    for i, n in enumerate(cmp.names):
+        t.add_column(n if i == 0 else f"{n} (Δ)", justify="right")
+    for key in COMPARED_METRICS:
+        vals = cmp.final[key]
+        cells = [str(vals[0])]
+        for v in vals[1:]:
+            d = None if v is None or vals[0] is None else v - vals[0]
+            cells.append(f"{v} ({d:+d})" if d is not None else str(v))
+        t.add_row(key, *cells)
+    for name, mets in cmp.targets.items():
+        t.add_row(f"target {name}", *("met" if m else "missed" if m is False else "—"
+                                      for m in mets))
+    console.print(t)
+    per_year = Table(title="per year: units / staff quota / heads", title_justify="left")
+    per_year.add_column("year")
+    for n in cmp.names:
+        per_year.add_column(n, justify="right")
+    for y, row in sorted(cmp.years.items()):
+        per_year.add_row(str(y), *(f"{row['units'][i]} / {row['staff_quota'][i]} / "
+                                   f"{row['heads'][i]}" for i in range(len(cmp.names))))
+    console.print(per_year)
+    if json_out is not None:
+        json_out.write_text(cmp.dumps() + "\n", encoding="utf-8")
+        console.print(f"JSON written to {json_out}", highlight=False)

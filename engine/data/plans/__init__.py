@@ -1,0 +1,1 @@
+"""The shipped plans (YAML), written by scripts/make_plans.py."""
