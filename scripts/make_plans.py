@@ -135,37 +135,31 @@ def front_body(s: Sample, d: str) -> dict[str, Any]:
 
 
 def admin_mergers(s: Sample, cut: float) -> list[dict[str, Any]]:
-    """Tây Trà into Trà Bồng, and the commune pairs: the territories (with the People's
-    Committees) on 2020-02-01, the other bodies absorbed a month later."""
+    """Tây Trà into Trà Bồng, and the commune pairs, on 2020-02-01: each territory with its
+    bodies -- the People's Committee (or, for a district, the Party Committee) as the
+    proposal's ``units`` and every other body of the merged territory folded into its
+    counterpart (same id suffix) as ``unit_merges``, staff cut by ``cut``."""
     regs = ["37-NQ/TW", "653/2019/UBTVQH14", "867/NQ-UBTVQH14"]
     out: list[dict[str, Any]] = []
-    absorbs: list[tuple[str, str, str]] = []
     pairs: list[tuple[str, str, str]] = [("TT", "TB", "HU")]
     pairs += [(a, b, "UB") for a, b in COMMUNE_MERGERS]
     for gone, into, lead in pairs:
         title = f"Sáp nhập {s.name(gone)} vào {s.name(into)}"
+        suffixes = sorted(u.split("-", 1)[1] for u in s.units if u.startswith(f"{gone}-"))
+        merges = [{"units": [f"{gone}-{suf}"], "into": f"{into}-{suf}"}
+                  for suf in suffixes if suf != lead and f"{into}-{suf}" in s.units]
+        both = [f"{gone}-{lead}", f"{into}-{lead}"]
+        quota = s.sum(both, "staff_quota")
+        after = max(1, round(quota * (1 - cut)))
         out.append({
             "id": f"AU-{gone}-{into}", "title": title, "kind": "admin_unit_merger",
             "territories": [gone], "into_territory": into,
             "units": [f"{gone}-{lead}"], "into": f"{into}-{lead}",
-            "submitted": date(2019, 6, 1), "approved": date(2020, 1, 10),
-            "effective": date(2020, 2, 1), "regulations": regs, "drafted_by": "QNG-UBND",
-        })
-        suffixes = sorted(u.split("-", 1)[1] for u in s.units if u.startswith(f"{gone}-"))
-        for suf in suffixes:
-            if suf != lead and f"{into}-{suf}" in s.units:
-                absorbs.append((f"{gone}-{suf}", f"{into}-{suf}", title))
-    for src, dst, title in absorbs:
-        both = [src, dst]
-        quota = s.sum(both, "staff_quota")
-        after = max(1, round(quota * (1 - cut)))
-        out.append({
-            "id": f"AB-{src}", "title": f"{title}: {s.units[src].name} vào {s.units[dst].name}",
-            "kind": "absorb", "units": [src], "into": dst,
+            "unit_merges": merges,
             "staff_quota_after": after,
             "staff_actual_after": min(after, s.sum(both, "staff_actual")),
-            "submitted": date(2020, 2, 1), "approved": date(2020, 2, 15),
-            "effective": date(2020, 3, 1), "regulations": regs, "drafted_by": "QNG-UBND",
+            "submitted": date(2019, 6, 1), "approved": date(2020, 1, 10),
+            "effective": date(2020, 2, 1), "regulations": regs, "drafted_by": "QNG-UBND",
         })
     return out
 
@@ -207,15 +201,28 @@ def story(s: Sample) -> dict[str, Any]:
             {"on": date(2020, 7, 1), "proposal": pid, "trigger": "terminate",
              "outcome": "reverted", "reason": reason_208 + "; tách lại như trước thí điểm"},
         ]
+    merged_communes = {c for pair in COMMUNE_MERGERS for c in pair}
     for d in STORY["front_common_body"]:
         pid = f"{d}-FRONT-COMMON-BODY"
-        events += [
+        events.append(
             {"on": date(2019, 4, 15), "proposal": pid, "trigger": "suspend",
              "reason": "vướng mắc pháp lý: Điều lệ các đoàn thể không cho phép cơ quan tham "
-                       "mưu chung; không thể vận hành theo Đề án đã phê duyệt (seed 000)"},
-            {"on": CONCLUSION, "proposal": pid, "trigger": "terminate", "outcome": "reverted",
-             "reason": "Kết luận Hội nghị Tỉnh ủy lần thứ 4 khóa XX: kết thúc mô hình"},
-        ]
+                       "mưu chung; không thể vận hành theo Đề án đã phê duyệt (seed 000)"})
+        # The pilot moved the district's commune Front committees under the common body;
+        # where communes merge in 2020 it must be unwound first, or the exact unwind is
+        # refused (the org moved on), as the engine would tell a real planner.
+        if any(c.startswith(d) and c[len(d):].isdigit() for c in merged_communes):
+            events += [
+                {"on": date(2019, 12, 20), "proposal": pid, "trigger": "record_final_review",
+                 "reason": "tổng kết sớm: không vận hành được do vướng mắc pháp lý"},
+                {"on": date(2019, 12, 31), "proposal": pid, "trigger": "terminate",
+                 "outcome": "reverted",
+                 "reason": "kết thúc mô hình trước khi sắp xếp đơn vị hành chính cấp xã"}]
+        else:
+            events.append(
+                {"on": CONCLUSION, "proposal": pid, "trigger": "terminate",
+                 "outcome": "reverted",
+                 "reason": "Kết luận Hội nghị Tỉnh ủy lần thứ 4 khóa XX: kết thúc mô hình"})
     for p in props:
         if p.get("pilot", {}).get("model") == "secretary_chair":
             events.append({"on": CONCLUSION, "proposal": p["id"], "trigger": "terminate",
@@ -229,8 +236,9 @@ def story(s: Sample) -> dict[str, Any]:
             "(Kế hoạch 125-KH/TU, Kết luận 34-KL/TW), Regulation 208-QĐ/TW ending the "
             "Propaganda/Political Training pilot in Lý Sơn and Đức Phổ, the Front's common "
             "advisory body stuck for legal reasons in Bình Sơn and Lý Sơn, the 2020 "
-            "administrative-unit mergers as drafted (Tây Trà into Trà Bồng, eight commune "
-            "pairs, each body absorbed a month later) and 1.5% yearly attrition. Illustrative: the sample's staff figures are made up."),
+            "administrative-unit mergers (Tây Trà into Trà Bồng and eight commune pairs, "
+            "each with its bodies) and 1.5% yearly attrition. Illustrative: the sample's "
+            "staff figures are made up."),
         "baseline_year": 2015, "start": date(2018, 1, 1), "end": date(2021, 12, 31),
         "territory": "LS", "attrition": {"rate": 0.015, "quota": True},
         "policy": POLICY_208, "proposals": props, "events": events,

@@ -211,3 +211,38 @@ def test_kinds_are_the_seven_of_the_domain() -> None:
     assert [k.value for k in ProposalKind] == [
         "amalgamate", "absorb", "dissolve", "concurrent_post", "common_advisory_body",
         "admin_unit_merger", "internal_rearrangement"]
+
+
+def test_admin_unit_merger_merges_the_bodies_of_the_territories_too() -> None:
+    """The communes' other bodies become one with the territories, in one change record,
+    so no function is left with two leads in the merged commune; reverting is exact."""
+    from mergepilot.orgchart import OrgGraph, sample_org
+    from mergepilot.workflows import apply_proposal, proposal_from_data
+
+    org = sample_org()
+    g = OrgGraph(org)
+    p = proposal_from_data({
+        "id": "AU", "kind": "admin_unit_merger", "territories": ["BS19"],
+        "into_territory": "BS18", "units": ["BS19-UB"], "into": "BS18-UB",
+        "unit_merges": [{"units": ["BS19-DU"], "into": "BS18-DU"},
+                        {"units": ["BS19-MT"], "into": "BS18-MT"}]})
+    rec = apply_proposal(g, p)
+    assert not g.has_territory("BS19")
+    assert [u.id for u in g.units(territory="BS18")] == ["BS18-DU", "BS18-MT", "BS18-UB"]
+    assert all(len(g.leads(f.code, "BS18")) <= 1 for f in g.functions())
+    g.revert(rec)
+    assert g.to_org() == org
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    pytest.param({"unit_merges": [{"units": ["A"]}]}, "either 'into' or 'new_unit'",
+                 id="no-target"),
+    pytest.param({"kind": "absorb", "units": ["A"], "into": "B", "territories": [],
+                  "into_territory": None, "unit_merges": [{"units": ["C"], "into": "D"}]},
+                 "not used by a absorb", id="only-for-admin-mergers"),
+])
+def test_unit_merges_shape(extra: dict[str, object], message: str) -> None:
+    data = {"id": "X", "kind": "admin_unit_merger", "territories": ["C1"],
+            "into_territory": "C2", **extra}
+    data = {k: v for k, v in data.items() if v not in (None, [])}
+    assert any(message in m for _, _, m in problems_of(data))

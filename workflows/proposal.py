@@ -44,6 +44,7 @@ __all__ = [
     "Plan",
     "Proposal",
     "ProposalKind",
+    "UnitMerge",
     "apply_proposal",
     "load_plan",
     "load_proposal",
@@ -107,6 +108,30 @@ class CoverageTarget(_Model):
     source: Text = ""
 
 
+class UnitMerge(_Model):
+    """Bodies that an administrative-unit merger makes one, beside the territories: e.g.
+    the People's Committees of two communes merged into one commune. ``units`` fold into
+    the existing ``into`` or become ``new_unit``."""
+
+    units: tuple[Id, ...] = Field(min_length=1)
+    into: Id | None = None
+    new_unit: Unit | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> UnitMerge:
+        if (self.into is None) == (self.new_unit is None):
+            raise PydanticCustomError("unit_merge_target",
+                                      "give either 'into' or 'new_unit'", {})
+        if self.new_unit is not None and len(self.units) < 2:
+            raise PydanticCustomError("unit_merge_units",
+                                      "amalgamating units needs at least two", {})
+        return self
+
+    @property
+    def target(self) -> str:
+        return self.new_unit.id if self.new_unit is not None else str(self.into)
+
+
 #: Kinds that merge units into one: ``units`` into ``into`` or ``new_unit``.
 MERGING_KINDS = frozenset({ProposalKind.AMALGAMATE, ProposalKind.ABSORB,
                            ProposalKind.COMMON_ADVISORY_BODY, ProposalKind.ADMIN_UNIT_MERGER})
@@ -129,7 +154,8 @@ class Proposal(_Model):
     common_advisory_body    ``units`` become ``new_unit`` (2+), or fold into ``into``
     admin_unit_merger       ``territories`` become ``new_territory`` or fold into
                             ``into_territory``; optional ``units`` merged as for
-                            amalgamate/absorb
+                            amalgamate/absorb, and ``unit_merges`` for the other
+                            bodies of the territories that become one
     internal_rearrangement  ``units`` (exactly 1) get the ``*_after`` figures
     ======================  ==================================================
     """
@@ -148,6 +174,7 @@ class Proposal(_Model):
     new_territory: Territory | None = None
     into_territory: Id | None = None
     functions_to: Id | dict[Id, Id] | None = None
+    unit_merges: tuple[UnitMerge, ...] = ()
     staff_quota_after: Count | None = None
     staff_actual_after: Count | None = None
     deputies_after: Count | None = None
@@ -249,6 +276,8 @@ class Proposal(_Model):
                  "give at least one of " + ", ".join(_RESULT_FIELDS))
             unused("into", "new_unit", "posts", "territories", "new_territory",
                    "into_territory", "functions_to")
+        if self.kind != k.ADMIN_UNIT_MERGER:
+            unused("unit_merges")
         return out
 
     def result_unit(self) -> str | None:
@@ -426,6 +455,11 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
                 done.append(graph.amalgamate(p.units, p.new_unit))
             else:
                 done.append(graph.absorb(p.units, str(p.into)))
+        for um in p.unit_merges:
+            if um.new_unit is not None:
+                done.append(graph.amalgamate(um.units, um.new_unit))
+            else:
+                done.append(graph.absorb(um.units, str(um.into)))
         target = p.result_unit()
         fields = p.after_fields()
         if fields and target is not None:

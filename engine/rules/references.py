@@ -38,6 +38,10 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
         *(("territory", t, "territories") for t in p.territories),
         *(("territory", t, "into_territory") for t in [p.into_territory] if t),
         *(("regulation", r, "regulations") for r in p.regulations),
+        *(("unit", u, f"unit_merges[{i}].units") for i, um in enumerate(p.unit_merges)
+          for u in um.units),
+        *(("unit", str(um.into), f"unit_merges[{i}].into")
+          for i, um in enumerate(p.unit_merges) if um.into),
     ]
     if isinstance(p.functions_to, str):
         wanted.append(("unit", p.functions_to, "functions_to"))
@@ -74,7 +78,8 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding("REF-UNKNOWN-ID", f"unknown {kind} {ident!r} ({field})",
                               [ident], field=field, kind=kind)
 
-    for field, ids in (("units", p.units), ("territories", p.territories),
+    merged = [*p.units, *(u for um in p.unit_merges for u in um.units)]
+    for field, ids in (("units", merged), ("territories", p.territories),
                        ("posts", p.posts)):
         seen: set[str] = set()
         for i in ids:
@@ -90,6 +95,8 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
     heirs = ([p.functions_to] if isinstance(p.functions_to, str)
              else list((p.functions_to or {}).values()))
     selfs += [("functions_to", h) for h in heirs if h in p.units]
+    selfs += [(f"unit_merges[{i}].into", str(um.into)) for i, um in enumerate(p.unit_merges)
+              if um.into in um.units]
     for field, ident in selfs:
         yield ctx.finding("REF-SELF-MERGE", f"{ident!r} cannot be merged into itself "
                           f"({field})", [ident], field=field)
