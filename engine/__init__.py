@@ -1,6 +1,15 @@
 """mergepilot.engine: runs proposals through lifecycles against an org graph."""
 
 from .api import Batch, Engine, FireRequest, lifecycle_for
+from .audit import (
+    AuditReport,
+    BrokenLink,
+    Difference,
+    ReplayReport,
+    org_differences,
+    replay,
+    verify,
+)
 from .clock import AdvanceReport, DeadlineKind
 from .errors import (
     ClockError,
@@ -43,6 +52,7 @@ from .store import (
     ChangeEntry,
     Deadline,
     Event,
+    Refusal,
     Snapshot,
     Store,
     StoredProposal,
@@ -53,7 +63,9 @@ from .store import (
 __all__ = [
     "AdvanceReport",
     "Attrition",
+    "AuditReport",
     "Batch",
+    "BrokenLink",
     "ChangeEntry",
     "ClockError",
     "Comparison",
@@ -61,6 +73,7 @@ __all__ = [
     "Deadline",
     "DeadlineKind",
     "DeputyStandard",
+    "Difference",
     "DuplicateProposal",
     "Engine",
     "EngineError",
@@ -72,6 +85,8 @@ __all__ = [
     "Policy",
     "Prohibition",
     "ProposalTimeline",
+    "Refusal",
+    "ReplayReport",
     "RuleCode",
     "Scenario",
     "ScenarioEvent",
@@ -94,10 +109,13 @@ __all__ = [
     "lifecycle_for",
     "load_policy",
     "load_scenario",
+    "org_differences",
     "render_report",
+    "replay",
     "scenario_from_data",
     "simulate",
     "validate_plan",
     "validate_proposal",
+    "verify",
     "write_report",
 ]

@@ -21,7 +21,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -52,6 +52,7 @@ from .store import (
     Event,
     OrgHead,
     ProposalUpdate,
+    Refusal,
     Store,
     StoredProposal,
     UnitOfWork,
@@ -169,6 +170,8 @@ class Batch:
         self._org_owned = False
         self._applied: dict[str, ChangeRecord] = {}
         self._cancel: set[int] = set()
+        self._refusals: list[Refusal] = []  # role refusals: logged even if the batch fails
+        self._committed = False
 
     # -- reading ------------------------------------------------------------------------
 
@@ -253,7 +256,9 @@ class Batch:
              expected_version: int | None = None) -> Event:
         """Fire ``trigger`` on proposal ``id``; see :meth:`Engine.fire`."""
         p = self._pending.get(id) or self._get(id)
-        if expected_version is not None and p.stored.version != expected_version:
+        # The version the proposal is at in this batch: a request fired after another on
+        # the same proposal expects the version that one left.
+        if expected_version is not None and p.version != expected_version:
             raise ConcurrentTransition(id, expected_version)
         lc, terminal = _definition(p.inst.lifecycle, p.inst.version)
         spec = lc.triggers.get(trigger)
@@ -266,7 +271,10 @@ class Batch:
                      guards=self._guards(p) if spec is not None and spec.guards else None,
                      params=params)
         except WorkflowError as exc:
-            raise self._refused(p, trigger, role, exc) from exc
+            refused = self._refused(p, trigger, role, exc)
+            if isinstance(exc, RoleNotAllowed):
+                self._note_refusal(p, trigger, actor, role, reason, refused)
+            raise refused from exc
         try:
             ev = self._record(p, t)
         except BaseException:
@@ -282,6 +290,22 @@ class Batch:
             return list(self._engine.validator(self.org(), p.proposal, self._engine.policy))
 
         return {"no_error_findings": no_error_findings}
+
+    def _note_refusal(self, p: _Pending, trigger: str, actor: str, role: str, reason: str,
+                      refused: TransitionRefused) -> None:
+        """Log a trigger refused for want of the role (written with the batch, or alone by
+        :meth:`_save_refusals` if the batch fails)."""
+        r = Refusal(0, p.inst.id, trigger, p.inst.state, actor, role, reason, str(refused),
+                    self._today, _now())
+        self._refusals.append(r)
+        self._work.refusals.append(r)
+
+    def _save_refusals(self) -> None:
+        """The batch failed: write its refusals alone (the rest of it is not written)."""
+        if self._refusals and not self._committed:
+            # A failure here must not hide the error that failed the batch.
+            with suppress(MergepilotError):
+                self._engine.store.commit(UnitOfWork(refusals=list(self._refusals)))
 
     @staticmethod
     def _refused(p: _Pending, trigger: str, role: str, exc: WorkflowError) -> TransitionRefused:
@@ -390,6 +414,7 @@ class Batch:
                 work.snapshot = (self.today, "periodic",
                                  self._org.to_org().model_dump(mode="json"))
         self._engine.store.commit(work)
+        self._committed = True
         if work.org_changes and self._org is not None and self._org_head is not None:
             self._engine._set_org(self._org_head.version + 1, self._org)
         return self._events
@@ -530,8 +555,12 @@ class Engine:
                        reason="overlaps P-01")
         """
         b = Batch(self)
-        yield b
-        b._finish()
+        try:
+            yield b
+            b._finish()
+        except BaseException:
+            b._save_refusals()  # a refused role is logged even when nothing else is
+            raise
 
     def propose(self, proposal: Proposal, *, actor: str, role: str = "drafting_body",
                 reason: str = "", lifecycle: str | None = None) -> Event:
@@ -553,7 +582,8 @@ class Engine:
         One transaction: the new state, the event and any change to the org (``start``
         applies the proposal's change, ``terminate`` with outcome ``reverted`` undoes it).
         Raises :class:`UnknownProposal`, :class:`TransitionRefused` (naming the state and
-        the allowed triggers; nothing written) or :class:`ConcurrentTransition` when
+        the allowed triggers; nothing written but, when ``role`` may not fire it, an entry
+        in the refusal log: :meth:`refusals`) or :class:`ConcurrentTransition` when
         another writer moved the proposal first -- or when ``expected_version`` is given
         and the proposal is no longer at it.
         """
@@ -597,6 +627,11 @@ class Engine:
         """Triggers proposal ``id`` can take now (for ``role`` when given; guards unchecked)."""
         row = self.proposal(id)
         return allowed_triggers(Batch._wrap(row).inst, role)
+
+    def refusals(self, proposal_id: str | None = None) -> list[Refusal]:
+        """Triggers refused because the actor did not act as a role the lifecycle declares
+        for them (of one proposal, or all), oldest first. Nothing else of them was written."""
+        return self.store.refusals(proposal_id)
 
     def history(self, id: str) -> list[Event]:
         """Every event of proposal ``id``, oldest first."""

@@ -1,7 +1,7 @@
 """The durable store: the only module of mergepilot that imports SQLAlchemy (with the
 Alembic migrations in ``mergepilot.engine.migrations``, which describe its schema).
 
-Tables (schema revision ``0001``, created by the Alembic migrations in
+Tables (schema revision ``0002``, created by the Alembic migrations in
 ``mergepilot.engine.migrations``):
 
 ===============  ==========================================================================
@@ -16,6 +16,8 @@ events           the event log, one row per transition, hash-chained per proposa
                  database refuses UPDATE and DELETE on it (triggers made by the migration)
 deadlines        dates someone must act by (deputies back at the standard, pilot reviews)
 clock            one row: the simulated date
+refusals         triggers refused for want of the role: append-only, one hash chain
+refusal_head     one row: how many refusals there are and the last one's hash
 ===============  ==========================================================================
 
 Every write goes through :meth:`Store.commit` with a :class:`UnitOfWork`: one database
@@ -31,7 +33,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -69,6 +71,7 @@ __all__ = [
     "ChangeEntry",
     "Deadline",
     "Event",
+    "Refusal",
     "Snapshot",
     "Store",
     "StoredProposal",
@@ -77,7 +80,7 @@ __all__ = [
 ]
 
 #: the Alembic revision this code expects the database to be at.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 #: ``prev_hash`` of the first event of a proposal.
 GENESIS_HASH = "0" * 64
 
@@ -220,6 +223,32 @@ class ClockRow(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class RefusalRow(Base):
+    __tablename__ = "refusals"
+
+    # The position in the chain, taken from refusal_head (a sequence would leave holes).
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    proposal_id: Mapped[str] = mapped_column(String(_ID), index=True)
+    trigger: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    sim_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    wall_time: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class RefusalHeadRow(Base):
+    __tablename__ = "refusal_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
 metadata = Base.metadata
 
 # -- values the store hands out and takes in ------------------------------------------------
@@ -285,6 +314,42 @@ class Event:
         digest = hashlib.sha256((prev_hash + text).encode()).hexdigest()
         return cls(proposal_id, seq, trigger, source, dest, actor, role, reason, params,
                    effect, on, at, lifecycle, definition_version, prev_hash, digest)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A trigger refused because the actor did not act as a role its definition declares.
+
+    Nothing of the refused trigger was written but this record. Refusals form one
+    append-only log: ``seq`` counts from 1 without gaps and ``hash`` is sha256 over
+    ``prev_hash`` and the canonical JSON of :meth:`body` (``mergepilot audit verify``
+    checks the chain). ``state`` is where the proposal was, ``message`` the error given.
+    """
+
+    seq: int
+    proposal_id: str
+    trigger: str
+    state: str
+    actor: str
+    role: str
+    reason: str
+    message: str
+    on: date | None
+    at: str
+    prev_hash: str = ""
+    hash: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """Every field except the hashes: what the hash covers."""
+        return {
+            "seq": self.seq, "proposal_id": self.proposal_id, "trigger": self.trigger,
+            "state": self.state, "actor": self.actor, "role": self.role,
+            "reason": self.reason, "message": self.message,
+            "on": None if self.on is None else self.on.isoformat(), "at": self.at,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.body(), "prev_hash": self.prev_hash, "hash": self.hash}
 
 
 @dataclass(frozen=True)
@@ -402,11 +467,13 @@ class UnitOfWork:
     new_deadlines: list[Deadline] = field(default_factory=list)  # ``id`` ignored
     deadline_updates: list[DeadlineUpdate] = field(default_factory=list)
     clock: tuple[int, date] | None = None  # (expected version, new today)
+    # refused triggers to log: seq and hashes are filled in by the store, in the transaction
+    refusals: list[Refusal] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.new_proposals or self.proposal_updates or self.events
                     or self.org_changes or self.snapshot or self.new_deadlines
-                    or self.deadline_updates or self.clock)
+                    or self.deadline_updates or self.clock or self.refusals)
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -461,6 +528,8 @@ _C = metadata.tables["change_records"]
 _S = metadata.tables["org_snapshots"]
 _H = metadata.tables["org_head"]
 _K = metadata.tables["clock"]
+_R = metadata.tables["refusals"]
+_RH = metadata.tables["refusal_head"]
 
 _UPDATE_PROPOSAL = ('UPDATE proposals SET state={p}, data={p}, version={p}, last_hash={p}, '
                     'updated_at={p} WHERE id={p} AND version={p}')
@@ -685,6 +754,23 @@ class Store:
         with self._read() as conn:
             return [_to_event(r) for r in conn.execute(q)]
 
+    def refusals(self, proposal_id: str | None = None) -> list[Refusal]:
+        """The log of refused triggers (of one proposal, or all), oldest first."""
+        q = select(_R).order_by(_R.c.seq)
+        if proposal_id is not None:
+            q = q.where(_R.c.proposal_id == proposal_id)
+        with self._read() as conn:
+            return [Refusal(r.seq, r.proposal_id, r.trigger, r.state, r.actor, r.role,
+                            r.reason, r.message, r.sim_date, r.wall_time, r.prev_hash, r.hash)
+                    for r in conn.execute(q)]
+
+    def refusal_head(self) -> tuple[int, str]:
+        """(how many refusals, hash of the last one): what closes the refusal chain."""
+        with self._read() as conn:
+            count, last = conn.execute(select(_RH.c.count, _RH.c.last_hash)
+                                       .where(_RH.c.id == 1)).one()
+        return int(count), str(last)
+
     def count(self, table: str) -> int:
         """Rows in one of the store's tables (for tests and the benchmark)."""
         t = metadata.tables[table]
@@ -756,6 +842,26 @@ class Store:
                     for u in work.deadline_updates]).rowcount
                 if n != len(work.deadline_updates):
                     raise ConcurrentTransition(work.deadline_updates[0].proposal_id, 0)
+            if work.refusals:  # last: the head row stays locked for the shortest time
+                self._write_refusals(conn, work.refusals)
+
+    def _write_refusals(self, conn: Connection, refusals: list[Refusal]) -> None:
+        # FOR UPDATE serialises writers on PostgreSQL; SQLite's write lock already does.
+        count, last = conn.execute(select(_RH.c.count, _RH.c.last_hash)
+                                   .where(_RH.c.id == 1).with_for_update()).one()
+        seq, prev = int(count), str(last)
+        rows = []
+        for r in refusals:
+            seq += 1
+            body = replace(r, seq=seq).body()
+            digest = event_hash(prev, body)
+            rows.append({"seq": seq, "proposal_id": r.proposal_id, "trigger": r.trigger,
+                         "state": r.state, "actor": r.actor, "role": r.role,
+                         "reason": r.reason, "message": r.message, "sim_date": r.on,
+                         "wall_time": r.at, "prev_hash": prev, "hash": digest})
+            prev = digest
+        conn.execute(insert(_R), rows)
+        conn.execute(update(_RH).where(_RH.c.id == 1).values(count=seq, last_hash=prev))
 
     def _sql(self, template: str) -> str:
         """``template`` with ``{p}`` replaced by the driver's positional placeholder."""

@@ -420,6 +420,7 @@ def save_org(org: Org, path: str | Path) -> Path:
         p.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     elif suffix == ".xlsx":
         import openpyxl
+        from openpyxl.utils.exceptions import IllegalCharacterError
 
         wb = openpyxl.Workbook()
         ws = wb.active
@@ -431,10 +432,16 @@ def save_org(org: Org, path: str | Path) -> Path:
         for table, (columns, rows) in _table_data(org).items():
             sheet = wb.create_sheet(table)
             sheet.append(columns)
-            for row in rows:
-                sheet.append([date.fromisoformat(v) if c in ("issued", "in_force_from",
-                                                             "repealed_on") and v else v
-                              for c, v in zip(columns, row, strict=True)])
+            for n, row in enumerate(rows, start=2):
+                try:
+                    sheet.append([date.fromisoformat(v) if c in (
+                        "issued", "in_force_from", "repealed_on") and v else v
+                                  for c, v in zip(columns, row, strict=True)])
+                except IllegalCharacterError:
+                    from .errors import OrgError
+
+                    raise OrgError(f"cannot save to {p}: sheet {table}, row {n} holds control "
+                                   "characters, which Excel cannot store") from None
                 for cell in sheet[sheet.max_row]:
                     if isinstance(cell.value, str) and cell.value.startswith("="):
                         cell.data_type = "s"  # text, not a formula

@@ -122,14 +122,14 @@ def test_upgrade_creates_the_schema_the_models_describe(db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from mergepilot.engine.store import metadata
+    from mergepilot.engine.store import SCHEMA_REVISION, metadata
 
     store = Store(db_url)
     assert store.revision() is None
     with pytest.raises(StoreError, match="mergepilot db upgrade"):
         Engine(store).store.require_current()
-    assert store.upgrade() == "0001"
-    assert store.upgrade() == "0001"  # repeating is harmless
+    assert store.upgrade() == SCHEMA_REVISION
+    assert store.upgrade() == SCHEMA_REVISION  # repeating is harmless
     eng = sa.create_engine(db_url)
     with eng.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []

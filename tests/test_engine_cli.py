@@ -12,6 +12,7 @@ from orgs import two_districts_with_overlap
 
 from mergepilot.engine import Engine
 from mergepilot.engine.cli import main
+from mergepilot.engine.store import SCHEMA_REVISION
 from mergepilot.orgchart import OrgGraph, save_org
 
 BTV = ["--actor", "Ban Thường vụ", "--role", "standing_committee"]
@@ -34,9 +35,9 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     plan_file = tmp_path / "plan.yaml"
     plan_file.write_text(yaml.safe_dump(PLAN, allow_unicode=True), encoding="utf-8")
     assert main(["db", "upgrade", "--db", url]) == 0
-    assert "upgraded from empty to revision 0001" in capsys.readouterr().out
+    assert f"upgraded from empty to revision {SCHEMA_REVISION}" in capsys.readouterr().out
     assert main(["db", "upgrade", "--db", url]) == 0
-    assert "already at revision 0001" in capsys.readouterr().out
+    assert f"already at revision {SCHEMA_REVISION}" in capsys.readouterr().out
     assert main(["org", "load", str(org_file), "--db", url]) == 0
     assert "clock at 2018-01-01" in capsys.readouterr().out
     assert main(["propose", str(plan_file), "--actor", "Ban Tổ chức", "--db", url]) == 0
@@ -128,7 +129,7 @@ def test_the_database_comes_from_the_environment(
     monkeypatch.setenv("MERGEPILOT_DB", db)
     assert main(["history", "P-01"]) == 0
     assert main(["db", "current"]) == 0
-    assert "revision 0001" in capsys.readouterr().out
+    assert f"revision {SCHEMA_REVISION}" in capsys.readouterr().out
 
 
 def test_a_database_without_tables_says_how_to_create_them(

@@ -189,3 +189,13 @@ def test_random_bytes_never_escape_as_tracebacks(data: bytes) -> None:
                 load_org(p)
             except InvalidOrgData as exc:
                 assert exc.problems and all(str(p) == q.file for q in exc.problems)
+
+
+def test_control_characters_cannot_go_to_excel(small_org: Org, tmp_path: Path) -> None:
+    from mergepilot.orgchart import OrgError
+
+    units = [u.model_copy(update={"name": "Ban\x01A"}) if u.id == "D1-TT" else u
+             for u in small_org.units]
+    with pytest.raises(OrgError, match=r"sheet units, row \d+ holds control characters"):
+        save_org(small_org.model_copy(update={"units": units}), tmp_path / "o.xlsx")
+    save_org(small_org.model_copy(update={"units": units}), tmp_path / "o.yaml")  # YAML can

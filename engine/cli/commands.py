@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import db, demo, diagram, lifecycle, org, overlaps, simulate, validate  # noqa: F401
+from . import audit, db, demo, diagram, lifecycle, org, overlaps, simulate, validate  # noqa: F401

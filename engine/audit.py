@@ -1,0 +1,428 @@
+"""The audit: is the event log intact, and does it explain the org in the store?
+
+Two independent checks, both read-only:
+
+:func:`verify`
+    walks the hash chain of every proposal (each event stores the hash of the previous
+    one and the sha256 of its own content, see :func:`~mergepilot.engine.store.event_hash`)
+    and the proposal row that closes it (``last_hash``, ``version``, ``state``), then the
+    chain of refused triggers. It reports, per chain, the *first* broken link: which
+    proposal, which event ``seq`` and what differs. An edit made straight in the database
+    (even with the append-only triggers dropped) breaks a hash; a deleted or inserted
+    event breaks a ``prev_hash`` or the sequence.
+
+:func:`replay`
+    rebuilds the org from the baseline (the last org *loaded*) by re-applying, in order,
+    the change of every event that changed the org -- recomputed from the proposal, not
+    copied from the stored change record -- and compares the result with the stored
+    change records, the periodic snapshots and the stored current org, listing every
+    difference. It also checks that every change record has its event and every event
+    that changes the org has its change record.
+
+A store that passes both has lost and invented nothing since its org was loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from mergepilot.orgchart import ChangeRecord, MergepilotError, Org, OrgGraph
+from mergepilot.workflows.lifecycle import Effect
+from mergepilot.workflows.proposal import Proposal, apply_proposal
+
+from .api import Engine
+from .store import GENESIS_HASH, Event, Refusal, Store, canonical_json, event_hash
+
+__all__ = [
+    "REFUSAL_LOG",
+    "AuditReport",
+    "BrokenLink",
+    "Difference",
+    "ReplayReport",
+    "org_differences",
+    "replay",
+    "verify",
+]
+
+#: the ``proposal_id`` of a :class:`BrokenLink` in the log of refused triggers
+REFUSAL_LOG = "<refusals>"
+_APPLY = Effect.APPLY_CHANGE.value
+_REVERT = Effect.REVERT_CHANGE.value
+
+
+def _store(target: Engine | Store | str) -> tuple[Store, bool]:
+    """The store of ``target`` and whether we opened it (and so must close it)."""
+    if isinstance(target, Engine):
+        return target.store, False
+    if isinstance(target, Store):
+        return target, False
+    store = Store(target)
+    try:
+        store.require_current()
+    except BaseException:
+        store.close()
+        raise
+    return store, True
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else canonical_json(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- verify ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first place where a chain does not hold.
+
+    ``proposal_id`` is the proposal whose chain broke (``"<refusals>"`` for the log of
+    refused triggers); ``seq`` the event (or refusal) at which it broke, ``None`` when it is
+    the proposal row that disagrees with its events; ``field`` what differs (``hash``: the
+    content was changed after it was written; ``prev_hash``: an entry before it was changed,
+    removed or inserted; ``seq``: entries missing or out of order; ``last_hash``,
+    ``version``, ``state``: the proposal row does not match its last event);
+    ``expected`` what the chain says, ``found`` what is stored.
+    """
+
+    proposal_id: str
+    seq: int | None
+    field: str
+    expected: str
+    found: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.proposal_id == REFUSAL_LOG:
+            where = "refusal log" + (f" #{self.seq}" if self.seq is not None else " head")
+        else:
+            at = f" event #{self.seq}" if self.seq is not None else ""
+            where = f"proposal {self.proposal_id!r}{at}"
+        return (f"{where}: {self.message} "
+                f"(field {self.field}: expected {_short(self.expected)}, "
+                f"found {_short(self.found)})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proposal_id": self.proposal_id, "seq": self.seq, "field": self.field,
+                "expected": self.expected, "found": self.found, "message": self.message}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What :func:`verify` found: counts, and the first broken link of each broken chain."""
+
+    proposals: int
+    events: int
+    refusals: int
+    broken: tuple[BrokenLink, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+    @property
+    def first(self) -> BrokenLink | None:
+        """The first broken link (of the first broken chain, in proposal id order)."""
+        return self.broken[0] if self.broken else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "proposals": self.proposals, "events": self.events,
+                "refusals": self.refusals, "broken": [b.to_json() for b in self.broken]}
+
+
+def _walk(pid: str, events: Sequence[Event]) -> tuple[BrokenLink | None, str, int, str | None]:
+    """Check one proposal's events in the order written.
+
+    Returns the first broken link (or None) and the chain's last hash, seq and state.
+    """
+    prev, seq, state = GENESIS_HASH, 0, None
+    for ev in events:
+        if ev.seq != seq + 1:
+            return (BrokenLink(pid, ev.seq, "seq", str(seq + 1), str(ev.seq),
+                               "events missing or out of order before this one"),
+                    prev, seq, state)
+        if ev.prev_hash != prev:
+            return (BrokenLink(pid, ev.seq, "prev_hash", prev, ev.prev_hash,
+                               "does not follow the event before it (an earlier event was "
+                               "changed, removed or inserted)"), prev, seq, state)
+        recomputed = event_hash(ev.prev_hash, ev.body())
+        if recomputed != ev.hash:
+            return (BrokenLink(pid, ev.seq, "hash", recomputed, ev.hash,
+                               "content does not match its hash (changed after it was "
+                               "written)"), prev, seq, state)
+        if ev.source != state:
+            return (BrokenLink(pid, ev.seq, "source", str(state), str(ev.source),
+                               "does not start from the state the event before it left"),
+                    prev, seq, state)
+        prev, seq, state = ev.hash, ev.seq, ev.dest
+    return None, prev, seq, state
+
+
+def verify(target: Engine | Store | str) -> AuditReport:
+    """Check every proposal's hash chain and the chain of refused triggers.
+
+    ``target`` is an engine, a store, or a database URL. Nothing is written.
+    """
+    store, opened = _store(target)
+    try:
+        proposals = store.proposals()
+        events = store.events()
+        refusals = _refusals(store)
+    finally:
+        if opened:
+            store.close()
+    by_proposal: dict[str, list[Event]] = {p.id: [] for p in proposals}
+    for ev in events:
+        by_proposal.setdefault(ev.proposal_id, []).append(ev)
+    rows = {p.id: p for p in proposals}
+    broken: list[BrokenLink] = []
+    for pid in sorted(by_proposal):
+        link, last_hash, last_seq, state = _walk(pid, by_proposal[pid])
+        row = rows.get(pid)
+        if link is None and row is None:  # the foreign key forbids it; say so anyway
+            link = BrokenLink(pid, None, "proposal", "a proposal row", "none",
+                              "events of a proposal that is not in the store")
+        if link is None and row is not None:
+            if row.last_hash != last_hash:
+                link = BrokenLink(pid, None, "last_hash", last_hash, row.last_hash,
+                                  "the proposal row does not close its chain (its last "
+                                  "event was removed, or the row was changed)")
+            elif row.version != last_seq:
+                link = BrokenLink(pid, None, "version", str(last_seq), str(row.version),
+                                  "the proposal's version is not its number of events")
+            elif row.state != state:
+                link = BrokenLink(pid, None, "state", str(state), row.state,
+                                  "the proposal's state is not where its events left it")
+        if link is not None:
+            broken.append(link)
+    refusal_link = _walk_refusals(refusals)
+    if refusal_link is not None:
+        broken.append(refusal_link)
+    return AuditReport(len(proposals), len(events), len(refusals[0]), tuple(broken))
+
+
+# The log of refused triggers is one chain: (its entries, the head's (count, last hash)).
+_Refusals = tuple[list[Refusal], tuple[int, str]]
+
+
+def _refusals(store: Store) -> _Refusals:
+    return store.refusals(), store.refusal_head()
+
+
+def _walk_refusals(refusals: _Refusals) -> BrokenLink | None:
+    entries, head = refusals
+    who = REFUSAL_LOG
+    prev, seq = GENESIS_HASH, 0
+    for r in entries:
+        n, prev_hash, body, digest = r.seq, r.prev_hash, r.body(), r.hash
+        if n != seq + 1:
+            return BrokenLink(who, n, "seq", str(seq + 1), str(n),
+                              "refusals missing or out of order before this one")
+        if prev_hash != prev:
+            return BrokenLink(who, n, "prev_hash", prev, prev_hash,
+                              "does not follow the refusal before it")
+        recomputed = event_hash(prev_hash, body)
+        if recomputed != digest:
+            return BrokenLink(who, n, "hash", recomputed, digest,
+                              "content does not match its hash (changed after it was "
+                              "written)")
+        prev, seq = digest, n
+    if head != (seq, prev):
+        return BrokenLink(who, None, "last_hash", f"{seq} {prev}", f"{head[0]} {head[1]}",
+                          "the head of the refusal log does not close its chain (the last "
+                          "refusals were removed, or the head was changed)")
+    return None
+
+
+# -- replay ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way in which the stored org, or the stored changes, disagree with the replay.
+
+    ``kind`` is a record kind (``unit``, ``territory``, ``assignment``, ...) for the org,
+    or ``change``, ``event``, ``snapshot`` for the log itself; ``key`` names the record
+    (or change seq, or ``proposal#seq``); ``stored`` and ``replayed`` are the two values
+    (None where one side has nothing).
+    """
+
+    kind: str
+    key: str
+    message: str
+    stored: Any = None
+    replayed: Any = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "message": self.message,
+                "stored": self.stored, "replayed": self.replayed}
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What :func:`replay` found; ``ok`` when the replay explains the stored org exactly."""
+
+    baseline_on: date | None
+    changes: int
+    snapshots_checked: int
+    differences: tuple[Difference, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok,
+                "baseline_on": None if self.baseline_on is None else self.baseline_on.isoformat(),
+                "changes": self.changes, "snapshots_checked": self.snapshots_checked,
+                "differences": [d.to_json() for d in self.differences]}
+
+
+_TABLES: tuple[tuple[str, str], ...] = (
+    ("territory", "territories"), ("regulation", "regulations"), ("function", "functions"),
+    ("unit", "units"), ("assignment", "assignments"), ("person", "persons"), ("post", "posts"))
+
+
+def _key(kind: str, rec: Mapping[str, Any]) -> str:
+    if kind == "assignment":
+        return f"{rec.get('unit')}/{rec.get('function')}"
+    return str(rec.get("code") if kind == "function" else rec.get("id"))
+
+
+def org_differences(stored: Org, replayed: Org) -> list[Difference]:
+    """Record by record, where two orgs differ (empty when they are equal)."""
+    a, b = stored.model_dump(mode="json"), replayed.model_dump(mode="json")
+    out: list[Difference] = []
+    for attr in ("name", "as_of"):
+        if a[attr] != b[attr]:
+            out.append(Difference("org", attr, "differs", a[attr], b[attr]))
+    for kind, table in _TABLES:
+        left = {_key(kind, r): r for r in a[table]}
+        right = {_key(kind, r): r for r in b[table]}
+        for k in sorted(left.keys() | right.keys()):
+            x, y = left.get(k), right.get(k)
+            if x == y:
+                continue
+            msg = ("only in the stored org" if y is None else
+                   "missing from the stored org" if x is None else
+                   "differs: " + ", ".join(sorted(f for f in x.keys() | y.keys()
+                                                  if x.get(f) != y.get(f))))
+            out.append(Difference(kind, k, msg, x, y))
+    return out
+
+
+def _graph(bundle: Mapping[str, Any]) -> OrgGraph:
+    return OrgGraph(Org.model_validate(dict(bundle)), check=False)
+
+
+def replay(target: Engine | Store | str) -> ReplayReport:
+    """Rebuild the org from the last loaded baseline and the event log; compare.
+
+    Each event that changed the org (effect ``apply_change`` / ``revert_change``) is
+    replayed in the order written: an apply re-runs the proposal's change on the replayed
+    org, a revert undoes the proposal's last apply. The recomputed change must equal the
+    stored change record, the replayed org must equal every periodic snapshot taken on
+    the way, and the end result must equal the stored current org (latest snapshot plus
+    the changes after it). Nothing is written.
+    """
+    store, opened = _store(target)
+    try:
+        snapshots = store.snapshots()
+        changes = store.changes()
+        events = [e for e in store.events() if e.effect in (_APPLY, _REVERT)]
+        payloads = {p.id: p.payload for p in store.proposals()}
+    finally:
+        if opened:
+            store.close()
+    loads = [s for s in snapshots if s.reason == "load"]
+    if not loads:
+        return ReplayReport(None, 0, 0, (Difference(
+            "snapshot", "baseline", "no org was ever loaded: nothing to replay"),))
+    base = loads[-1]
+    diffs: list[Difference] = []
+
+    # Every change has its event, and every event that changes the org has its change.
+    by_event = {(e.proposal_id, e.seq): e for e in events}
+    by_change = {(c.proposal_id, c.event_seq): c for c in changes}
+    for c in changes:
+        ev = by_event.get((c.proposal_id, c.event_seq))
+        want = _APPLY if c.kind == "apply" else _REVERT
+        if ev is None or ev.effect != want:
+            diffs.append(Difference(
+                "change", str(c.seq), f"change record ({c.kind}) of {c.proposal_id}#"
+                f"{c.event_seq} has no event with effect {want}", c.kind,
+                None if ev is None else ev.effect))
+    for e in events:
+        if (e.proposal_id, e.seq) not in by_change:
+            diffs.append(Difference(
+                "event", f"{e.proposal_id}#{e.seq}",
+                f"event {e.trigger!r} (effect {e.effect}) has no change record", None,
+                e.effect))
+
+    graph = _graph(base.bundle)
+    periodic = {s.change_seq: s for s in snapshots
+                if s.id > base.id and s.reason != "load"}
+    applied: dict[str, ChangeRecord] = {}
+    for c in changes:
+        if c.seq > base.change_seq:
+            break
+        if c.kind == "apply":  # before the baseline: what a later revert would undo
+            applied[c.proposal_id] = ChangeRecord.from_json(dict(c.record))
+    done = checked = 0
+    for c in changes:
+        if c.seq <= base.change_seq:
+            continue
+        done += 1
+        try:
+            if c.kind == "apply":
+                payload = payloads.get(c.proposal_id)
+                if payload is None:
+                    raise MergepilotError(f"proposal {c.proposal_id!r} is not in the store")
+                record = apply_proposal(graph, Proposal.model_validate(dict(payload)))
+                applied[c.proposal_id] = record
+            else:
+                last = applied.pop(c.proposal_id, None)
+                if last is None:
+                    raise MergepilotError(f"proposal {c.proposal_id!r} has no change in "
+                                          "force to revert")
+                record = graph.revert(last)
+        except (MergepilotError, ValueError) as exc:
+            diffs.append(Difference("change", str(c.seq), f"cannot replay the {c.kind} of "
+                                    f"{c.proposal_id}: {exc}", dict(c.record), None))
+            # Go on with the stored record, so one bad step does not hide the others.
+            with suppress(MergepilotError):
+                graph.apply(ChangeRecord.from_json(dict(c.record)))
+        else:
+            replayed_json = record.to_json()
+            if canonical_json(replayed_json) != canonical_json(c.record):
+                diffs.append(Difference("change", str(c.seq), f"the stored {c.kind} of "
+                                        f"{c.proposal_id} is not what replaying it gives",
+                                        dict(c.record), replayed_json))
+        snap = periodic.get(c.seq)
+        if snap is not None:
+            checked += 1
+            for d in org_differences(Org.model_validate(dict(snap.bundle)), graph.to_org()):
+                diffs.append(Difference("snapshot", f"{snap.id}:{d.kind}:{d.key}",
+                                        f"snapshot {snap.id} (after change {c.seq}): "
+                                        f"{d.message}", d.stored, d.replayed))
+
+    # The stored current org: what Engine.org() serves, built from the store alone.
+    latest = snapshots[-1]
+    stored = _graph(latest.bundle)
+    for c in changes:
+        if c.seq > latest.change_seq:
+            try:
+                stored.apply(ChangeRecord.from_json(dict(c.record)))
+            except MergepilotError as exc:
+                diffs.append(Difference("change", str(c.seq), "the stored change cannot be "
+                                        f"applied to the stored org: {exc}"))
+    diffs.extend(org_differences(stored.to_org(), graph.to_org()))
+    return ReplayReport(base.taken_on, done, checked, tuple(diffs))
