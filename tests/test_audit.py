@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -24,12 +23,6 @@ from mergepilot.orgchart import Finding, OrgGraph
 from mergepilot.workflows import Proposal, proposal_from_data
 
 PG_URL = os.environ.get("MERGEPILOT_TEST_PG_URL")
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("pg", id="pg", marks=[
-        pytest.mark.pg,
-        pytest.mark.skipif(not PG_URL, reason="MERGEPILOT_TEST_PG_URL not set")]),
-]
 DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
 BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
 CLOCK = {"actor": "clock", "role": "system"}
@@ -37,26 +30,6 @@ CLOCK = {"actor": "clock", "role": "system"}
 
 def no_findings(_g: OrgGraph, _p: Proposal, _pol: Any) -> list[Finding]:
     return []
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.db'}"
-        return
-    assert PG_URL
-    schema = f"mp_audit_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def rearrange(i: int) -> Proposal:

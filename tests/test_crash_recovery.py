@@ -27,16 +27,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from orgs import two_districts_with_overlap  # as a worker script too: tests/ is on sys.path
-from sqlalchemy.pool import NullPool
 
 from mergepilot.engine import ConcurrentTransition, Engine, FireRequest
 from mergepilot.engine.audit import replay, verify
@@ -159,31 +155,6 @@ def fingerprint(url: str) -> dict[str, Any]:
 
 # -- the databases -------------------------------------------------------------------------
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("pg", id="pg", marks=[
-        pytest.mark.pg,
-        pytest.mark.skipif(not PG_URL, reason="MERGEPILOT_TEST_PG_URL not set")]),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    assert PG_URL
-    schema = f"mp_crash_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

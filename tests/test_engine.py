@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -38,35 +37,9 @@ from mergepilot.workflows import Proposal, proposal_from_data
 
 PG_URL = os.environ.get("MERGEPILOT_TEST_PG_URL")
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("pg", id="pg", marks=[
-        pytest.mark.pg,
-        pytest.mark.skipif(not PG_URL, reason="MERGEPILOT_TEST_PG_URL not set")]),
-]
 
 DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
 BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mergepilot.db'}"
-        return
-    assert PG_URL
-    schema = f"mp_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ append-only log that ``audit verify`` checks). SQLite file and PostgreSQL."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -25,12 +24,6 @@ from mergepilot.workflows.lifecycle import ROLES
 from mergepilot.workflows.registry import LIFECYCLES
 
 PG_URL = os.environ.get("MERGEPILOT_TEST_PG_URL")
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("pg", id="pg", marks=[
-        pytest.mark.pg,
-        pytest.mark.skipif(not PG_URL, reason="MERGEPILOT_TEST_PG_URL not set")]),
-]
 DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
 BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
 #: the tables a refused trigger must leave exactly as they were
@@ -40,25 +33,6 @@ STATE_TABLES = ("proposals", "events", "change_records", "org_snapshots", "org_h
 
 def no_findings(_g: OrgGraph, _p: Proposal, _pol: Any) -> list[Finding]:
     return []
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'roles.db'}"
-        return
-    assert PG_URL
-    schema = f"mp_roles_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def absorb(pid: str) -> Proposal:
