@@ -707,6 +707,15 @@ class Engine:
         self._move_clock(day)
         return report
 
+    def move_clock_to(self, day: date) -> None:
+        """Set the simulated clock to ``day`` without firing or judging anything (a
+        simulation does that itself, day by day); it never goes back."""
+        self._move_clock(day)
+
+    def current_org(self) -> OrgGraph:
+        """The current org without the copy :meth:`org` makes: read it, never change it."""
+        return self._current_org()[1]
+
     def _move_clock(self, day: date) -> None:
         version, today = self.store.clock()
         if today is not None and today > day:

@@ -877,7 +877,7 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
                     # (a review recorded on its due date) come first.
                     _record_advance(run, engine.advance_to(day - timedelta(days=1)))
                     # Engine has no public "move the clock without judging" yet
-                    engine._move_clock(day)
+                    engine.move_clock_to(day)
                 _fire_day(run, day, by_day.get(day, ()), proposals)
                 _record_advance(run, engine.advance_to(day))
                 now_known = {r for r, d in issued.items() if d is None or d <= day}
@@ -933,7 +933,7 @@ def _missed(deadlines: Sequence[Any]) -> list[date]:
 
 def _current_graph(engine: Engine) -> OrgGraph:
     # The engine's cached current org, read only: org() would copy the whole graph.
-    return engine._current_org()[1]
+    return engine.current_org()
 
 
 def _deadline_json(d: Any) -> dict[str, Any]:
