@@ -7,7 +7,7 @@ from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Pr
 from .findings import Finding, Severity, worst
 from .graph import OrgGraph
 from .incidence import Incidence
-from .loaders import load_org, org_from_data, parse_yaml, read_text, save_org
+from .loaders import error_message, load_org, org_from_data, parse_yaml, read_text, save_org
 from .metrics import Change, Counts, MetricsReport, compare, count_units, metrics, percent
 from .model import (
     Assignment,
@@ -99,6 +99,7 @@ __all__ = [
     "count_units",
     "duplicate_lead_groups",
     "duplicate_leads",
+    "error_message",
     "gap_pairs",
     "gaps",
     "idf_weights",

@@ -28,7 +28,8 @@ from .checks import check_org
 from .errors import InvalidOrgData, Problem
 from .model import Assignment, Function, Org, Person, Post, Regulation, Territory, Unit
 
-__all__ = ["TABLES", "load_org", "org_from_data", "parse_yaml", "read_text", "save_org"]
+__all__ = ["TABLES", "error_message", "load_org", "org_from_data", "parse_yaml", "read_text",
+           "save_org"]
 
 #: table name -> record model, in the order tables are written.
 TABLES: dict[str, type[BaseModel]] = {
@@ -141,21 +142,27 @@ def _parse_json(text: str, source: str, problems: list[Problem]) -> Any:
 # -- from raw data to a checked Org -----------------------------------------------------
 
 
+def error_message(err: Mapping[str, Any]) -> str:
+    """A person's message for one pydantic error: "unknown field" for an extra key, and
+    the offending value (shortened) for a wrong one."""
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    msg = str(err["msg"])
+    inp = err.get("input")
+    if err["type"] != "missing" and isinstance(inp, str | int | float) and not isinstance(
+            inp, bool):
+        shown = repr(inp) if len(repr(inp)) <= 60 else repr(inp)[:57] + "..."
+        msg = f"{msg} (got {shown})"
+    return msg
+
+
 def _pydantic_problems(exc: ValidationError, file: str, location: str) -> list[Problem]:
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
         field = loc[0] if loc else ""
         extra = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        inp = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and isinstance(
-                inp, str | int | float) and not isinstance(inp, bool):
-            shown = repr(inp) if len(repr(inp)) <= 60 else repr(inp)[:57] + "..."
-            msg = f"{msg} (got {shown})"
-        out.append(Problem(file, location, field + extra, msg))
+        out.append(Problem(file, location, field + extra, error_message(err)))
     return out
 
 

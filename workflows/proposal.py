@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mergepilot.orgchart import ChangeRecord, Level, OrgGraph, Problem, Territory, Unit
-from mergepilot.orgchart.loaders import parse_yaml, read_text
+from mergepilot.orgchart.loaders import error_message, parse_yaml, read_text
 from mergepilot.orgchart.model import Count, Id, Text
 
 from .errors import InvalidProposal
@@ -360,12 +360,7 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
             for f, m in err["ctx"]["problems"]:
                 out.append(Problem(file, _path(loc), f, m))
             continue
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        inp = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and isinstance(
-                inp, str | int | float) and not isinstance(inp, bool):
-            shown = repr(inp) if len(repr(inp)) <= 60 else repr(inp)[:57] + "..."
-            msg = f"{msg} (got {shown})"
+        msg = error_message(err)
         if err["type"] == "plan_duplicate":
             record, field = loc, "id"
         out.append(Problem(file, _path(record), field, msg))
