@@ -59,7 +59,7 @@ from sqlalchemy import (
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 
 from .errors import ConcurrentTransition, DuplicateProposal, StoreError
 
@@ -71,6 +71,7 @@ __all__ = [
     "ChangeEntry",
     "Deadline",
     "Event",
+    "ProposalState",
     "Refusal",
     "Snapshot",
     "Store",
@@ -91,6 +92,7 @@ _CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
                           default=str)
 
 
+_new_object = object.__new__
 _quote = encode_basestring  # what _CANON uses for strings (ensure_ascii=False)
 _ISO_DATES: dict[date, str] = {}
 
@@ -312,8 +314,17 @@ class Event:
             f'"seq":{int(seq)},"source":{"null" if source is None else q(source)},'
             f'"trigger":{q(trigger)}}}')
         digest = hashlib.sha256((prev_hash + text).encode()).hexdigest()
-        return cls(proposal_id, seq, trigger, source, dest, actor, role, reason, params,
-                   effect, on, at, lifecycle, definition_version, prev_hash, digest)
+        # A frozen dataclass's __init__ sets each of its 16 fields through
+        # object.__setattr__: over a third of this method. Filling __dict__ at once builds
+        # the same object (equal, hashable, still frozen to callers) in less than half.
+        ev = _new_object(cls)
+        ev.__dict__.update({
+            "proposal_id": proposal_id, "seq": seq, "trigger": trigger, "source": source,
+            "dest": dest, "actor": actor, "role": role, "reason": reason, "params": params,
+            "effect": effect, "on": on, "at": at, "lifecycle": lifecycle,
+            "definition_version": definition_version, "prev_hash": prev_hash,
+            "hash": digest})
+        return ev
 
 
 @dataclass(frozen=True)
@@ -367,6 +378,19 @@ class StoredProposal:
     effective_on: date | None
     last_hash: str
     created_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalState:
+    """Where a proposal is in its lifecycle, without its payload: what firing needs."""
+
+    id: str
+    lifecycle: str
+    definition_version: str
+    state: str
+    data: Mapping[str, Any]
+    version: int
+    last_hash: str
 
 
 @dataclass(frozen=True)
@@ -578,9 +602,11 @@ class Store:
             path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                # NullPool: a file connection is cheap, and no connection outlives its
-                # work, so two Store objects on one file behave like two processes.
-                eng = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+                # Pooled (SQLAlchemy's QueuePool, connections usable from any thread): a
+                # new connection per read cost a quarter of a national simulation. Each
+                # Store has its own pool, so two Stores on one file still behave like two
+                # processes; a connection goes back to the pool with no transaction open.
+                eng = create_engine(url, connect_args={"timeout": 30})
             else:  # in memory: one connection holds the whole database, so keep it
                 eng = create_engine(url, poolclass=StaticPool,
                                     connect_args={"check_same_thread": False})
@@ -720,6 +746,21 @@ class Store:
         with self._read() as conn:
             r = conn.execute(select(_P).where(_P.c.id == id)).first()
         return None if r is None else _to_proposal(r)
+
+    def states(self, ids: Sequence[str]) -> list[ProposalState]:
+        """The lifecycle state of proposals ``ids`` (unknown ids left out), in no order.
+
+        Cheaper than :meth:`proposals` by far when firing many: no payload to parse.
+        """
+        out: list[ProposalState] = []
+        with self._read() as conn:
+            for i in range(0, len(ids), 500):
+                rows = conn.execute(select(
+                    _P.c.id, _P.c.lifecycle, _P.c.definition_version, _P.c.state, _P.c.data,
+                    _P.c.version, _P.c.last_hash).where(_P.c.id.in_(list(ids[i:i + 500]))))
+                out.extend(ProposalState(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6])
+                           for r in rows)
+        return out
 
     def proposals(self, ids: Sequence[str] | None = None, *, state: str | None = None,
                   states: Sequence[str] | None = None,

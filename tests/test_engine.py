@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -237,6 +238,62 @@ def test_many_changes_use_periodic_snapshots(engine: Engine) -> None:
     assert [s.reason for s in engine.store.snapshots()] == ["load", "periodic"]
     assert engine.org().unit("C1-UB").staff_actual == (n - 1) % 19
     assert engine.org(at=date(2018, 2, 1)) == engine.org()
+
+
+def test_snapshots_can_be_turned_off(db_url: str) -> None:
+    from mergepilot.engine import api
+
+    with Engine.open(db_url, upgrade=True, snapshot_every=None) as eng:
+        eng.load_org(two_districts_with_overlap())
+        n = api.SNAPSHOT_EVERY + 3
+        with eng.batch() as b:
+            for i in range(n):
+                b.propose(proposal_from_data({
+                    "id": f"R-{i:03d}", "kind": "internal_rearrangement",
+                    "units": ["C1-UB"], "staff_actual_after": i % 19,
+                    "effective": "2018-02-01"}), **DRAFTER)
+        eng.fire_many([FireRequest(f"R-{i:03d}", "approve", reason="ok", **BTV)
+                       for i in range(n)])
+        eng.advance_to(date(2018, 2, 1))
+        assert [s.reason for s in eng.store.snapshots()] == ["load"]
+        assert eng.org(at=date(2018, 2, 1)) == eng.org()
+        assert eng.org().unit("C1-UB").staff_actual == (n - 1) % 19
+
+
+class _Boom(Exception):
+    pass
+
+
+def test_a_failed_batch_takes_its_org_changes_back(open_engine: Callable[[], Engine]) -> None:
+    # The batch changes the engine's own graph in place: every change it made (starts,
+    # and the unwinding of a pilot) must come back out when it fails.
+    engine = open_engine()
+    engine.load_org(two_districts_with_overlap())
+    approved(engine, pilot_btc())
+    engine.advance_to(date(2018, 6, 1))
+    engine.fire("PILOT-01", "record_final_review", params={"result": "ok"},
+                actor="Huyện ủy", role="implementing_body")
+    approved(engine, proposal_from_data({
+        "id": "P-02", "kind": "internal_rearrangement", "units": ["C1-UB"],
+        "staff_actual_after": 10, "effective": "2018-06-01"}))
+    approved(engine, proposal_from_data({
+        "id": "P-03", "kind": "internal_rearrangement", "units": ["C2-UB"],
+        "staff_quota_after": 15, "effective": "2018-06-01"}))
+    before, counts = engine.org(), row_counts(engine)
+    live = engine.current_org()
+    with pytest.raises(_Boom), engine.batch() as b:
+        b.fire("PILOT-01", "terminate", reason="vướng Quy định 208",
+               params={"outcome": "reverted"}, **BTV)
+        b.fire("P-02", "start", actor="clock", role="system")
+        assert b.org().has_unit("D1-BTC") and b.org().unit("C1-UB").staff_actual == 10
+        b.fire("P-03", "start", actor="clock", role="system")
+        assert b.org().unit("C2-UB").staff_quota == 15
+        raise _Boom
+    assert row_counts(engine) == counts
+    assert engine.current_org() is live and live == before
+    assert open_engine().org() == before  # what the store holds agrees
+    engine.fire("P-02", "start", actor="clock", role="system")
+    assert engine.org().unit("C1-UB").staff_actual == 10
 
 
 # -- refusals write nothing ----------------------------------------------------------------
@@ -558,5 +615,8 @@ def test_the_event_hash_covers_the_canonical_json_of_the_body(
                     at="2026-01-01T00:00:00+00:00", lifecycle="pilot",
                     definition_version="2")
     assert ev.hash == event_hash("ab" * 32, ev.body())
+    # make() fills the frozen dataclass directly: the same object its constructor builds
+    twin = dataclasses.replace(ev)
+    assert twin == ev and vars(twin) == vars(ev)
     assert ev.hash == hashlib.sha256(
         ("ab" * 32 + canonical_json(json.loads(json.dumps(ev.body())))).encode()).hexdigest()

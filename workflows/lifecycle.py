@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .errors import InvalidLifecycle
 
@@ -157,13 +157,15 @@ class Instance:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     """The record of one successful fire, for the engine's event log.
 
     ``dest`` is the state after the fire (equal to ``source`` for internal triggers).
     ``effect`` tells the engine what to do to the org (see :class:`Effect`), ``None`` for
     nothing. ``findings`` are the non-blocking findings the guards returned (warnings).
+
+    A named tuple, not a frozen dataclass: one is made per fire, and a frozen dataclass's
+    field-by-field ``object.__setattr__`` cost five times as much (bench_store.py).
     """
 
     instance_id: str

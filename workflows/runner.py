@@ -86,11 +86,10 @@ class _Fire:
 
     def record(self, source: str, dest: str) -> Transition:
         inst = self.inst
-        return Transition(
-            instance_id=inst.id, lifecycle=inst.lifecycle, version=inst.version,
-            trigger=self.trigger, source=source, dest=dest, actor=self.actor, role=self.role,
-            reason=self.reason, effect=self.spec.effect_for(self.params), params=self.params,
-            findings=tuple(self.findings))
+        return Transition(inst.id, inst.lifecycle, inst.version, self.trigger, source, dest,
+                          self.actor, self.role, self.reason,
+                          self.spec.effect_for(self.params), self.params,
+                          tuple(self.findings))
 
 
 @dataclass(frozen=True, slots=True)
