@@ -17,7 +17,6 @@ writer that read an older version of the proposal loses with ``ConcurrentTransit
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,7 +27,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mergepilot.orgchart import ChangeRecord, Finding, MergepilotError, Org, OrgGraph, Severity
+from mergepilot.orgchart import (
+    ChangeRecord,
+    Finding,
+    MergepilotError,
+    Org,
+    OrgGraph,
+    Severity,
+    gc_paused,
+)
 from mergepilot.workflows.errors import GuardFailed, IllegalTrigger, RoleNotAllowed, WorkflowError
 from mergepilot.workflows.lifecycle import ROLES, Effect, Guard, Instance, Lifecycle, Transition
 from mergepilot.workflows.proposal import Proposal, ProposalKind, apply_proposal
@@ -66,6 +73,8 @@ DEFAULT_URL = "sqlite:///mergepilot.db"
 #: by default a snapshot of the whole org is stored every this many changes, so that
 #: ``org(at=...)`` replays at most this many change records (``Engine.snapshot_every``).
 SNAPSHOT_EVERY = 50
+#: how many parsed proposals an engine keeps (Engine._proposals)
+_PARSED_KEPT = 100_000
 #: the trigger the clock fires on the effective date, and the role it fires it as.
 START_TRIGGER = "start"
 SYSTEM_ROLE = "system"
@@ -120,7 +129,7 @@ class _Pending:
     stored_version: int  # the row's version in the store (0: new in this batch)
     version: int
     last_hash: str
-    store: Store | None  # where to read the payload from when a guard or effect needs it
+    engine: Engine | None  # where to get the payload when a guard or effect needs it
     payload: Mapping[str, Any] | None = None  # the payload, when it was read already
     new_row: StoredProposal | None = None  # the row to insert, for a new proposal
     _proposal: Proposal | None = None
@@ -130,14 +139,15 @@ class _Pending:
         # Read on demand: most transitions (submit, return for revision...) never look at
         # the payload, and parsing thousands of them was a tenth of a bulk batch.
         if self._proposal is None:
-            payload = self.payload
-            if payload is None:
-                row = None if self.store is None else self.store.proposal(self.inst.id)
-                if row is None:
-                    raise UnknownProposal(self.inst.id)
-                payload = row.payload
-            self._proposal = Proposal.model_validate(payload)
+            assert self.engine is not None
+            self._proposal = self.engine._parsed_proposal(self.inst.id, self.payload)
         return self._proposal
+
+
+def _bundle_json(graph: OrgGraph) -> str:
+    # pydantic's own JSON (deterministic: fields in model order): a tenth of the time of
+    # model_dump + canonical_json on a national org, read back by Org.model_validate.
+    return graph.to_org().model_dump_json()
 
 
 def _instance(row: StoredProposal | ProposalState) -> Instance:
@@ -179,6 +189,7 @@ class Batch:
         self._store = engine.store
         self._work = UnitOfWork()
         self._pending: dict[str, _Pending] = {}
+        self._absent: set[str] = set()  # ids the store did not have when prefetched
         self._events: list[Event] = []
         self._today = engine._today_or_none()
         self._org: OrgGraph | None = None
@@ -200,20 +211,23 @@ class Batch:
 
     def prefetch(self, ids: Iterable[str]) -> None:
         """Read many proposals in a few queries before firing on them (faster)."""
-        missing = [i for i in dict.fromkeys(ids) if i not in self._pending]
-        store = self._store
-        for row in store.states(missing):
+        missing = [i for i in dict.fromkeys(ids)
+                   if i not in self._pending and i not in self._absent]
+        for row in self._store.states(missing):
             self._pending[row.id] = _Pending(_instance(row), row.version, row.version,
-                                             row.last_hash, store)
+                                             row.last_hash, self._engine)
+        # not stored (yet): a propose of one of them need not ask the store again
+        self._absent.update(i for i in missing if i not in self._pending)
 
     def _get(self, id: str) -> _Pending:
         p = self._pending.get(id)
         if p is None:
-            row = self._store.proposal(id)
-            if row is None:
+            rows = [] if id in self._absent else self._store.states([id])
+            if not rows:
                 raise UnknownProposal(id)
+            row = rows[0]
             p = self._pending[id] = _Pending(_instance(row), row.version, row.version,
-                                             row.last_hash, self._store, row.payload)
+                                             row.last_hash, self._engine)
         return p
 
     def org(self) -> OrgGraph:
@@ -253,7 +267,8 @@ class Batch:
         """Store ``proposal`` in the initial state of its lifecycle; return the event."""
         if role not in ROLES:
             raise EngineError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-        if proposal.id in self._pending or self._store.proposal(proposal.id) is not None:
+        if proposal.id in self._pending or (proposal.id not in self._absent
+                                            and self._store.states([proposal.id])):
             raise DuplicateProposal(proposal.id)
         inst = new_instance(proposal.id, lifecycle or lifecycle_for(proposal))
         today = self.today
@@ -438,10 +453,12 @@ class Batch:
             after = before + len(work.org_changes)
             every = self._engine.snapshot_every
             if every and after // every != before // every:
-                work.snapshot = (self.today, "periodic",
-                                 self._org.to_org().model_dump(mode="json"))
+                work.snapshot = (self.today, "periodic", _bundle_json(self._org))
         self._engine.store.commit(work)
         self._committed = True
+        for p in self._pending.values():
+            if p.new_row is not None and p._proposal is not None:
+                self._engine._remember(p._proposal)
         if work.org_changes and self._org is not None and self._org_head is not None:
             self._engine._set_org(self._org_head.version + 1, self._org)
         return self._events
@@ -472,6 +489,8 @@ class Engine:
         #: an org is loaded); ``org(at=...)`` replays the changes since the last snapshot
         self.snapshot_every = snapshot_every
         self._org_cache: tuple[int, OrgGraph] | None = None
+        # Stored proposals parsed, by id: a payload never changes once stored.
+        self._proposals: dict[str, Proposal] = {}
 
     @classmethod
     def open(cls, url: str | None = None, *, upgrade: bool = False,
@@ -498,6 +517,25 @@ class Engine:
 
     def close(self) -> None:
         self.store.close()
+
+    def _remember(self, proposal: Proposal) -> None:
+        if len(self._proposals) >= _PARSED_KEPT:
+            self._proposals.clear()  # a bound on memory; they are read again when needed
+        self._proposals[proposal.id] = proposal
+
+    def _parsed_proposal(self, id: str, payload: Mapping[str, Any] | None = None) -> Proposal:
+        """Stored proposal ``id`` as a :class:`Proposal` (``payload``: its stored payload
+        when the caller has it), parsed once per engine."""
+        p = self._proposals.get(id)
+        if p is None:
+            if payload is None:
+                row = self.store.proposal(id)
+                if row is None:
+                    raise UnknownProposal(id)
+                payload = row.payload
+            p = Proposal.model_validate(payload)
+            self._remember(p)
+        return p
 
     def __enter__(self) -> Engine:
         return self
@@ -557,7 +595,7 @@ class Engine:
             raise ClockError(f"cannot load an org as of {when}: the clock is at {today} "
                              "and only moves forward")
         head = self.store.org_head()
-        work = UnitOfWork(snapshot=(when, "load", graph.to_org().model_dump(mode="json")),
+        work = UnitOfWork(snapshot=(when, "load", _bundle_json(graph)),
                           org_expected_version=head.version)
         if today != when:
             work.clock = (clock_version, when)
@@ -634,20 +672,12 @@ class Engine:
         """Fire many transitions in one transaction: all are written, or none."""
         reqs = list(requests)
         # Every object a bulk batch creates lives until it commits, so the cyclic garbage
-        # collector only rescans them, again and again (a fifth of the time at 20,000
-        # transitions); pause it for the batch and put it back as it was.
-        paused = gc.isenabled() and len(reqs) > 1000
-        if paused:
-            gc.disable()
-        try:
-            with self.batch() as b:
-                b.prefetch(r.id for r in reqs)
-                for r in reqs:
-                    b.fire(r.id, r.trigger, actor=r.actor, role=r.role, reason=r.reason,
-                           params=r.params, expected_version=r.expected_version)
-        finally:
-            if paused:
-                gc.enable()
+        # collector would only rescan them (a fifth of the time at 20,000 transitions).
+        with gc_paused(len(reqs) > 1000), self.batch() as b:
+            b.prefetch(r.id for r in reqs)
+            for r in reqs:
+                b.fire(r.id, r.trigger, actor=r.actor, role=r.role, reason=r.reason,
+                       params=r.params, expected_version=r.expected_version)
         return b.events
 
     def proposal(self, id: str) -> StoredProposal:
@@ -699,13 +729,12 @@ class Engine:
                                for s in lc.triggers[START_TRIGGER].sources})
         now = start  # where the clock is: what fell due earlier is done now
 
-        def start_on(p: StoredProposal) -> date:
+        def start_on(p: ProposalState) -> date:
             return max(p.effective_on or now, now)
 
         # Read once: nothing but a start moves a proposal out of these states here, and
         # a start makes no new ones; deadlines (which starts do make) are read each step.
-        waiting = {p.id: p for p in self.store.proposals(states=start_states)
-                   if p.effective_on is None or p.effective_on <= day}
+        waiting = {p.id: p for p in self.store.states(states=start_states, due_by=day)}
         while True:
             due = self.store.deadlines(status="open", due_by=day)
             dates = [start_on(p) for p in waiting.values()]
@@ -725,8 +754,7 @@ class Engine:
                 except ConcurrentTransition:
                     # Another writer moved it (or the org) first: try again if it still
                     # waits to start.
-                    fresh = self.store.proposal(p.id)
-                    if fresh is not None and fresh.state in start_states:
+                    for fresh in self.store.states([p.id], states=start_states):
                         waiting[p.id] = fresh
                 except MergepilotError as exc:
                     # The change cannot be made on the org as it now is: say so and

@@ -72,6 +72,7 @@ from mergepilot.orgchart import (
     Severity,
     Territory,
     Unit,
+    gc_paused,
     percent,
 )
 from mergepilot.orgchart.loaders import parse_yaml, read_text
@@ -451,8 +452,11 @@ def count_graph(graph: OrgGraph | Org, policy: Policy, *, year: int, on: date,
     acc: dict[tuple[str, str], list[int]] = {}
     group_of: dict[str, tuple[str, str]] = {}
     above = units_above = 0
+    # the standard depends on level, bloc and kind alone: look it up once per combination
+    standards: dict[tuple[str, str, str | None], int | None] = {}
     for u in units:
-        key = (u.bloc.value, u.level.value)
+        bloc, level = u.bloc, u.level
+        key = (bloc.value, level.value)
         group_of[u.id] = key
         a = acc.setdefault(key, [0] * 8)
         a[0] += 1
@@ -460,10 +464,15 @@ def count_graph(graph: OrgGraph | Org, policy: Policy, *, year: int, on: date,
         a[2] += u.staff_actual
         a[5] += u.deputies
         a[6] += u.divisions
-        a[7] += u.bloc == Bloc.PUBLIC_SERVICE
-        std = policy.deputy_standard(u)
-        if std is not None and u.deputies > std.max_deputies:
-            above += u.deputies - std.max_deputies
+        a[7] += bloc == Bloc.PUBLIC_SERVICE
+        skey = (key[0], key[1], u.kind)
+        if skey in standards:
+            most = standards[skey]
+        else:
+            std = policy.deputy_standard(u)
+            most = standards[skey] = None if std is None else std.max_deputies
+        if most is not None and u.deputies > most:
+            above += u.deputies - most
             units_above += 1
     holders: dict[tuple[str, str], set[str]] = {}
     for p in posts:
@@ -655,14 +664,6 @@ class _Run:
     start_org: Org
     findings: list[FindingAt] = field(default_factory=list)
     entries: dict[str, list[TimelineEntry]] = field(default_factory=dict)
-    _loaded: OrgGraph | None = None
-
-    @property
-    def loaded(self) -> OrgGraph:
-        """The org as loaded, as a graph of its own (built when first needed)."""
-        if self._loaded is None:
-            self._loaded = OrgGraph(self.start_org, check=False)
-        return self._loaded
 
     def note(self, on: date, source: str, finding: Finding) -> None:
         self.findings.append(FindingAt(on, source, finding))
@@ -727,13 +728,14 @@ def _fire_day(run: _Run, day: date, steps: Sequence[_Step],
     Firing the starts here rather than leaving them to ``Engine.advance_to`` (one batch
     per start) matters: the engine copies the whole org once per batch.
     """
-    approved = {r.id: r.effective_on for r in run.engine.store.proposals(states=["approved"])}
+    approved = {r.id: r.effective_on for r in run.engine.store.states(states=["approved"])}
     early = [s for s in steps if s.phase <= _START_PHASE]
     late = [s for s in steps if s.phase > _START_PHASE]
     if not early and not late and not any(e is None or e <= day for e in approved.values()):
         return
     refused: set[str] = set()
     with run.engine.batch() as b:
+        b.prefetch(s.proposal for s in steps)  # one query, not one per step
         for s in _fire_steps(run, b, early, proposals, refused):
             if s.trigger == "approve":
                 approved[s.proposal] = _began(proposals[s.proposal])
@@ -742,6 +744,7 @@ def _fire_day(run: _Run, day: date, steps: Sequence[_Step],
         due = sorted(((e or day, pid) for pid, e in approved.items() if e is None or e <= day))
         starts = [_Step(day, _START_PHASE, 0, 0, pid, "start", "system", "clock",
                         f"effective date {e}", {}) for e, pid in due]
+        b.prefetch(s.proposal for s in starts)
         _fire_steps(run, b, [*starts, *late], proposals, refused)
     for ev in b.events:
         run.entries.setdefault(ev.proposal_id, []).append(_entry(ev))
@@ -757,6 +760,28 @@ def _could_match(prohibitions: Sequence[Prohibition], units: Sequence[Unit]) -> 
     return any(all(any(fits(m, u) for u in units) for m in pr.units) for pr in prohibitions)
 
 
+def _part_of(org: Org, unit_ids: Iterable[str], post_ids: Iterable[str]) -> OrgGraph:
+    """The part of ``org`` the legal rule reads about these units and posts: the units
+    (with the units above them, so that reports-to stays whole), what they perform, the
+    posts and their holders, and every territory, function and regulation. A graph of a
+    whole national org would take seconds to build for a handful of units."""
+    post_set = set(post_ids)
+    posts = [p for p in org.posts if p.id in post_set]
+    by_id = {u.id: u for u in org.units}
+    wanted: set[str] = set()
+    for uid in [*unit_ids, *(p.unit for p in posts)]:
+        u = by_id.get(uid)
+        while u is not None and u.id not in wanted:
+            wanted.add(u.id)
+            u = by_id.get(u.parent) if u.parent is not None else None
+    holders = {p.holder for p in posts if p.holder is not None}
+    part = org.model_copy(update={
+        "units": [u for u in org.units if u.id in wanted],
+        "assignments": [a for a in org.assignments if a.unit in wanted],
+        "posts": posts, "persons": [p for p in org.persons if p.id in holders]})
+    return OrgGraph(part, check=False)
+
+
 def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
                  new_regs: set[str]) -> None:
     """Running changes that a regulation coming into force on ``on`` forbids."""
@@ -765,7 +790,8 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
     new = [pr for pr in run.policy.prohibitions if pr.regulation in new_regs]
     kinds = None if any(not pr.kinds for pr in new) else {k for pr in new for k in pr.kinds}
     start_units = {u.id: u for u in run.start_org.units}
-    before_on: dict[date, OrgGraph] = {}  # proposals that began on one day share an org
+    # (proposal, the day before it began) -- None: its units are all in the org as loaded
+    todo: list[tuple[Proposal, date | None]] = []
     for row in run.engine.proposals():
         if row.state not in ("operating", "suspended"):
             continue
@@ -779,16 +805,22 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
             continue
         # The units as they were before the change: the org as loaded holds them unless an
         # earlier change of the plan made them (rebuilding the org of a past day is slow).
-        if known:
-            before = run.loaded
-        else:
-            began = max((row.effective_on or on) - timedelta(days=1), run.start)
-            if began not in before_on:
-                before_on[began] = run.engine.org(at=began)
-            before = before_on[began]
-        for f in validate_proposal(before, p, run.policy, running_on=on):
-            if f.code == "LEGAL-FORBIDDEN":
-                run.note(on, "legal", f)
+        todo.append((p, None if known else
+                     max((row.effective_on or on) - timedelta(days=1), run.start)))
+    if not todo:
+        return
+    loaded = [p for p, began in todo if began is None]
+    before_on: dict[date | None, OrgGraph] = {}  # proposals that began on one day share an org
+    if loaded:
+        before_on[None] = _part_of(
+            run.start_org, [u for p in loaded for u in (*p.units, *([p.into] if p.into else []))],
+            [post for p in loaded for post in p.posts])
+    for p, began in todo:
+        if began not in before_on:
+            before_on[began] = run.engine.org(at=began)
+        for f in validate_proposal(before_on[began], p, run.policy, running_on=on,
+                                   codes=("LEGAL-FORBIDDEN",)):
+            run.note(on, "legal", f)
 
 
 def _coverage(engine: Engine, proposals: Mapping[str, Proposal]) -> dict[str, int]:
@@ -821,104 +853,108 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
     after each simulated day with the org as it stands (read it, do not change it).
     ``overlaps=False`` skips the duplicate-lead and gap scans of the start and end orgs.
     """
-    policy = scenario.policy_over(policy or Policy())
-    # The engine builds (and checks) its own graph from the bundle: one build, no copy.
-    start_org = org if isinstance(org, Org) else org.to_org()
-    start = start or scenario.start or start_org.as_of or date.today()
-    steps = _steps(scenario, start)
-    last = max([s.on for s in steps], default=start)
-    end = end or scenario.end or date(last.year, 12, 31)
-    if end < start:
-        raise EngineError(f"the simulation ends ({end}) before it starts ({start})")
-    steps = [s for s in steps if s.on <= end]
-    proposals = {p.id: p for p in scenario.proposals}
+    # A national org is millions of long-lived objects: the cyclic garbage collector
+    # would rescan them every few thousand allocations (see orgchart.gcpause).
+    with gc_paused():
+        policy = scenario.policy_over(policy or Policy())
+        # The engine builds (and checks) its own graph from the bundle: one build, no copy.
+        start_org = org if isinstance(org, Org) else org.to_org()
+        start = start or scenario.start or start_org.as_of or date.today()
+        steps = _steps(scenario, start)
+        last = max([s.on for s in steps], default=start)
+        end = end or scenario.end or date(last.year, 12, 31)
+        if end < start:
+            raise EngineError(f"the simulation ends ({end}) before it starts ({start})")
+        steps = [s for s in steps if s.on <= end]
+        proposals = {p.id: p for p in scenario.proposals}
 
-    base_org = baseline or start_org
-    base_year = scenario.baseline_year or (base_org.as_of.year if base_org.as_of else start.year)
-    base_metrics = count_graph(base_org, policy, year=base_year,
-                               on=base_org.as_of or start)
+        base_org = baseline or start_org
+        base_year = scenario.baseline_year or (base_org.as_of.year if base_org.as_of
+                                               else start.year)
+        base_metrics = count_graph(base_org, policy, year=base_year,
+                                   on=base_org.as_of or start)
 
-    issued = {pr.regulation: _issued(start_org, pr.regulation, pr.in_force_from)
-              for pr in policy.prohibitions}
-    reg_dates = sorted({d for d in issued.values() if d is not None and start < d <= end})
+        issued = {pr.regulation: _issued(start_org, pr.regulation, pr.in_force_from)
+                  for pr in policy.prohibitions}
+        reg_dates = sorted({d for d in issued.values() if d is not None and start < d <= end})
 
-    tmp: tempfile.TemporaryDirectory[str] | None = None
-    if store_url is None:
-        # A RAM-backed folder where there is one: each transition commits, and a disk
-        # would make the simulation wait on fsync.
-        shm = Path("/dev/shm")
-        where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-        tmp = tempfile.TemporaryDirectory(prefix="mergepilot-sim-", dir=where)
-        url = f"sqlite:///{Path(tmp.name) / 'simulation.db'}"
-    else:
-        url = store_url
-    try:
-        # No periodic snapshots: each is the whole org, and the simulation reads the org as
-        # it stands (or, rarely, replays the changes from the load snapshot).
-        engine = Engine.open(url, upgrade=True, policy=_policy_known_on(policy, issued, start),
-                             snapshot_every=None)
+        tmp: tempfile.TemporaryDirectory[str] | None = None
+        if store_url is None:
+            # A RAM-backed folder where there is one: each transition commits, and a disk
+            # would make the simulation wait on fsync.
+            shm = Path("/dev/shm")
+            where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+            tmp = tempfile.TemporaryDirectory(prefix="mergepilot-sim-", dir=where)
+            url = f"sqlite:///{Path(tmp.name) / 'simulation.db'}"
+        else:
+            url = store_url
         try:
-            if engine.store.count("proposals"):
-                raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
-            engine.load_org(org, as_of=start)
-            run = _Run(engine, scenario, policy, start, start_org)
-            by_day: dict[date, list[_Step]] = {}
-            for s in steps:
-                by_day.setdefault(s.on, []).append(s)
-            year_ends = {_year_end(y, end) for y in range(start.year, end.year + 1)}
-            starts_on = {b for p in scenario.proposals
-                         if (b := p.effective or (p.pilot.start if p.pilot else None))
-                         is not None and start <= b <= end}
-            days = sorted(set(by_day) | year_ends | set(reg_dates) | starts_on)
-            years: list[YearMetrics] = []
-            known_regs = {r for r, d in issued.items() if d is None or d <= start}
-            for i, day in enumerate(days):
-                engine.policy = _policy_known_on(policy, issued, day)
-                if day > engine.today:
-                    # what fell due before the day, then the clock on the day itself with
-                    # the day's deadlines not yet judged: the plan's own steps of the day
-                    # (a review recorded on its due date) come first.
-                    _record_advance(run, engine.advance_to(day - timedelta(days=1)))
-                    # Engine has no public "move the clock without judging" yet
-                    engine.move_clock_to(day)
-                _fire_day(run, day, by_day.get(day, ()), proposals)
-                _record_advance(run, engine.advance_to(day))
-                now_known = {r for r, d in issued.items() if d is None or d <= day}
-                if now_known - known_regs:
-                    _legal_check(run, day, proposals, now_known - known_regs)
-                    known_regs = now_known
-                if day in year_ends:
-                    f_actual = _factor(scenario.attrition, start.year, day.year)
-                    f_quota = f_actual if scenario.attrition.quota else Decimal(1)
-                    m = count_graph(_current_graph(engine), policy, year=day.year, on=day,
-                                    actual_factor=f_actual, quota_factor=f_quota,
-                                    coverage=_coverage(engine, proposals))
-                    years.append(_with_changes(m, base_metrics))
-                if observer is not None:
-                    observer(day, _current_graph(engine))
-                if progress is not None:
-                    progress(i + 1, len(days))
-            end_graph = _current_graph(engine)
-            end_org = end_graph.to_org()
-            timelines = _timelines(engine, run, proposals)
-            deadlines = [_deadline_json(d) for d in engine.deadlines()]
+            # No periodic snapshots: each is the whole org, and the simulation reads the org as
+            # it stands (or, rarely, replays the changes from the load snapshot).
+            engine = Engine.open(url, upgrade=True, policy=_policy_known_on(policy, issued, start),
+                                 snapshot_every=None)
+            try:
+                if engine.store.count("proposals"):
+                    raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
+                engine.load_org(org, as_of=start)
+                run = _Run(engine, scenario, policy, start, start_org)
+                by_day: dict[date, list[_Step]] = {}
+                for s in steps:
+                    by_day.setdefault(s.on, []).append(s)
+                year_ends = {_year_end(y, end) for y in range(start.year, end.year + 1)}
+                starts_on = {b for p in scenario.proposals
+                             if (b := p.effective or (p.pilot.start if p.pilot else None))
+                             is not None and start <= b <= end}
+                days = sorted(set(by_day) | year_ends | set(reg_dates) | starts_on)
+                years: list[YearMetrics] = []
+                known_regs = {r for r, d in issued.items() if d is None or d <= start}
+                for i, day in enumerate(days):
+                    engine.policy = _policy_known_on(policy, issued, day)
+                    if day > engine.today:
+                        # what fell due before the day, then the clock on the day itself with
+                        # the day's deadlines not yet judged: the plan's own steps of the day
+                        # (a review recorded on its due date) come first.
+                        _record_advance(run, engine.advance_to(day - timedelta(days=1)))
+                        # Engine has no public "move the clock without judging" yet
+                        engine.move_clock_to(day)
+                    _fire_day(run, day, by_day.get(day, ()), proposals)
+                    _record_advance(run, engine.advance_to(day))
+                    now_known = {r for r, d in issued.items() if d is None or d <= day}
+                    if now_known - known_regs:
+                        _legal_check(run, day, proposals, now_known - known_regs)
+                        known_regs = now_known
+                    if day in year_ends:
+                        f_actual = _factor(scenario.attrition, start.year, day.year)
+                        f_quota = f_actual if scenario.attrition.quota else Decimal(1)
+                        m = count_graph(_current_graph(engine), policy, year=day.year, on=day,
+                                        actual_factor=f_actual, quota_factor=f_quota,
+                                        coverage=_coverage(engine, proposals))
+                        years.append(_with_changes(m, base_metrics))
+                    if observer is not None:
+                        observer(day, _current_graph(engine))
+                    if progress is not None:
+                        progress(i + 1, len(days))
+                end_graph = _current_graph(engine)
+                end_org = end_graph.to_org()
+                timelines = _timelines(engine, run, proposals)
+                deadlines = [_deadline_json(d) for d in engine.deadlines()]
+            finally:
+                engine.close()
         finally:
-            engine.close()
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+            if tmp is not None:
+                tmp.cleanup()
 
-    base_with = _with_changes(base_metrics, base_metrics)
-    findings = sorted(run.findings, key=lambda f: (f.on, f.finding.code, f.finding.ids))
-    return SimulationResult(
-        scenario=scenario, org_name=start_org.name, start=start, end=end,
-        baseline_name=base_org.name, baseline_year=base_year, baseline=base_with,
-        years=years, targets=_targets(scenario, policy, base_with, years, start_org),
-        proposals=timelines, findings=findings, deadlines=deadlines,
-        overlaps=_overlaps(start_org, end_org) if overlaps else {},
-        start_org=start_org, end_org=end_org,
-        territory=scenario.territory or _busiest_territory(scenario, start_org),
-        store_url=store_url)
+        base_with = _with_changes(base_metrics, base_metrics)
+        findings = sorted(run.findings, key=lambda f: (f.on, f.finding.code, f.finding.ids))
+        return SimulationResult(
+            scenario=scenario, org_name=start_org.name, start=start, end=end,
+            baseline_name=base_org.name, baseline_year=base_year, baseline=base_with,
+            years=years, targets=_targets(scenario, policy, base_with, years, start_org),
+            proposals=timelines, findings=findings, deadlines=deadlines,
+            overlaps=_overlaps(start_org, end_org) if overlaps else {},
+            start_org=start_org, end_org=end_org,
+            territory=scenario.territory or _busiest_territory(scenario, start_org),
+            store_url=store_url)
 
 
 def _record_advance(run: _Run, report: Any) -> None:
@@ -1007,10 +1043,11 @@ def _targets(scenario: Scenario, policy: Policy, base: YearMetrics, years: list[
 
 
 def _overlap_keys(org: Org) -> dict[tuple[str, ...], Finding]:
-    from mergepilot.orgchart import duplicate_leads, gaps
+    from mergepilot.orgchart import Incidence, duplicate_leads, gaps
 
+    inc = Incidence.of(org)  # once for both scans
     out: dict[tuple[str, ...], Finding] = {}
-    for f in [*duplicate_leads(org), *gaps(org)]:
+    for f in [*duplicate_leads(inc), *gaps(inc)]:
         key = (f.code, str(f.data.get("territory", "")), str(f.data.get("function", "")))
         out[key] = f
     return out

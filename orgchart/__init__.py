@@ -5,6 +5,7 @@ from .changes import ChangeRecord, Put
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
 from .findings import Finding, Severity, worst
+from .gcpause import gc_paused
 from .graph import OrgGraph
 from .incidence import Incidence
 from .loaders import error_message, load_org, org_from_data, parse_yaml, read_text, save_org
@@ -102,6 +103,7 @@ __all__ = [
     "error_message",
     "gap_pairs",
     "gaps",
+    "gc_paused",
     "idf_weights",
     "load_org",
     "merger_candidates",

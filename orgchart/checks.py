@@ -7,7 +7,7 @@ every problem instead of stopping at the first, so a planner fixes a file in one
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Sequence
 
 from .errors import Problem
 from .model import LEVEL_RANK, Org
@@ -25,11 +25,17 @@ def default_locator(source: str) -> Locator:
     return locate
 
 
-def _duplicates(keys: Iterable[str]) -> dict[str, list[int]]:
-    seen: dict[str, list[int]] = {}
+def _duplicates(keys: Sequence[Hashable]) -> dict[Hashable, list[int]]:
+    # Counted in C first: a national org has millions of keys and almost never a duplicate.
+    counts = Counter(keys)
+    if len(counts) == len(keys):
+        return {}
+    dup = {k for k, n in counts.items() if n > 1}
+    seen: dict[Hashable, list[int]] = {}
     for i, k in enumerate(keys):
-        seen.setdefault(k, []).append(i)
-    return {k: v for k, v in seen.items() if len(v) > 1}
+        if k in dup:
+            seen.setdefault(k, []).append(i)
+    return seen
 
 
 def check_org(org: Org, locate: Locator) -> list[Problem]:
@@ -40,19 +46,19 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
         file, loc = locate(table, index)
         problems.append(Problem(file, loc, field, message))
 
-    tables: list[tuple[str, str, list[str]]] = [
+    tables: list[tuple[str, str, Sequence[Hashable]]] = [
         ("territories", "id", [t.id for t in org.territories]),
         ("regulations", "id", [r.id for r in org.regulations]),
         ("functions", "code", [f.code for f in org.functions]),
         ("units", "id", [u.id for u in org.units]),
         ("persons", "id", [p.id for p in org.persons]),
         ("posts", "id", [p.id for p in org.posts]),
-        ("assignments", "function", [f"{a.unit}|{a.function}" for a in org.assignments]),
+        ("assignments", "function", [(a.unit, a.function) for a in org.assignments]),
     ]
     for table, field, keys in tables:
         for key, where in _duplicates(keys).items():
             for i in where[1:]:
-                shown = key.replace("|", " performs ") if table == "assignments" else key
+                shown = f"{key[0]} performs {key[1]}" if isinstance(key, tuple) else key
                 add(table, i, field, f"duplicate {shown!r} (first at index {where[0]})")
 
     territories = {t.id: t for t in org.territories}
@@ -130,11 +136,14 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
         for n in path:
             state[n] = 2
 
-    for i, a in enumerate(org.assignments):
-        if a.unit not in units:
-            add("assignments", i, "unit", f"unknown unit {a.unit!r}")
-        if a.function not in functions:
-            add("assignments", i, "function", f"unknown function {a.function!r}")
+    # Sets first: millions of assignments in a national org, nearly always all known.
+    if ({a.unit for a in org.assignments} - units.keys()
+            or {a.function for a in org.assignments} - functions):
+        for i, a in enumerate(org.assignments):
+            if a.unit not in units:
+                add("assignments", i, "unit", f"unknown unit {a.unit!r}")
+            if a.function not in functions:
+                add("assignments", i, "function", f"unknown function {a.function!r}")
 
     for i, p in enumerate(org.posts):
         if p.unit not in units:

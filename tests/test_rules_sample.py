@@ -67,3 +67,24 @@ def test_a_commune_below_half_of_both_standards_is_reported(province: OrgGraph) 
     assert "LS03" in below
     assert below["LS03"].data["area_ratio"] < 0.5
     assert below["LS03"].data["population_ratio"] < 0.5
+
+
+def test_asking_for_some_codes_gives_exactly_those_findings_of_the_full_check(
+        province: OrgGraph) -> None:
+    # Every proposal of every shipped plan, for every code it raises and one it does not:
+    # running only the rules of those codes gives the same findings as running them all.
+    from mergepilot.engine import load_scenario
+    from mergepilot.engine.data import plan_path, shipped_plans
+
+    before = province.to_org()
+    for name in shipped_plans():
+        path = plan_path(name)
+        assert path is not None
+        for p in load_scenario(path).proposals:
+            for on in (None, date(2020, 1, 1)):
+                full = validate_proposal(province, p, running_on=on)
+                for codes in [*({f.code} for f in full), {"LEGAL-FORBIDDEN"},
+                              {"CHANGE-ILLEGAL", "ONE-LEAD-GAP"}]:
+                    assert validate_proposal(province, p, running_on=on, codes=codes) == [
+                        f for f in full if f.code in codes], (p.id, codes)
+    assert province.to_org() == before

@@ -188,3 +188,26 @@ def test_cli_simulate_and_compare_write_json(org: Org, tmp_path: Path) -> None:
     cmp = json.loads(cmp_out.read_text(encoding="utf-8"))
     assert cmp["scenarios"] == ["A", "B"]
     assert cmp["final"]["difference"]["units"] == [0, 1]
+
+
+def test_the_legal_check_reads_a_part_of_the_org_that_judges_as_the_whole() -> None:
+    # At a regulation's date the simulation checks running changes against the org as
+    # loaded, built only for their units: it must find what the whole org would.
+    from mergepilot.engine import validate_proposal
+    from mergepilot.engine.simulation import _part_of
+
+    org = sample_org()
+    whole = OrgGraph(org)
+    checked = 0
+    for name in shipped_plans():
+        path = plan_path(name)
+        assert path is not None
+        for p in load_scenario(path).proposals:
+            units = [u for u in (*p.units, *([p.into] if p.into else [])) if whole.has_unit(u)]
+            part = _part_of(org, units, p.posts)
+            for on in (date(2019, 1, 1), date(2020, 1, 1)):
+                expected = validate_proposal(whole, p, running_on=on, codes=["LEGAL-FORBIDDEN"])
+                assert validate_proposal(part, p, running_on=on,
+                                         codes=["LEGAL-FORBIDDEN"]) == expected, p.id
+                checked += len(expected)
+    assert checked  # the shipped plans do run into Regulation 208

@@ -9,7 +9,7 @@ against the org its predecessors leave -- one copy per plan, not one per proposa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 from mergepilot.orgchart import ChangeRecord, Finding, IllegalChange, OrgGraph, UnknownId
@@ -25,13 +25,19 @@ _DEFAULT = Policy()
 
 def _check(graph: OrgGraph, proposal: Proposal, policy: Policy,
            proposals: Mapping[str, Proposal], gone: Mapping[str, str],
-           running_on: date | None) -> tuple[list[Finding], ChangeRecord | None]:
+           running_on: date | None, codes: Collection[str] | None = None,
+           ) -> tuple[list[Finding], ChangeRecord | None]:
     """Findings for one proposal, and the change left applied on ``graph`` (if any)."""
     ctx = RuleContext(graph, proposal, policy, proposals, gone, running_on)
     findings: list[Finding] = []
-    for r in RULES:
+    rules = RULES if codes is None else [r for r in RULES if set(r.codes) & set(codes)]
+    for r in rules:
         if r.phase == "before":
             findings.extend(r.fn(ctx))
+    if codes is not None:
+        findings = [f for f in findings if f.code in codes]
+        if "CHANGE-ILLEGAL" not in codes and not any(r.phase == "after" for r in rules):
+            return findings, None
     try:
         record = apply_proposal(graph, proposal)
     except (IllegalChange, UnknownId) as exc:
@@ -42,26 +48,31 @@ def _check(graph: OrgGraph, proposal: Proposal, policy: Policy,
         return findings, None
     ctx.record = record
     try:
-        for r in RULES:
+        for r in rules:
             if r.phase == "after":
                 findings.extend(r.fn(ctx))
     except BaseException:
         graph.revert(record)
         raise
+    if codes is not None:
+        findings = [f for f in findings if f.code in codes]
     return findings, record
 
 
 def validate_proposal(graph: OrgGraph, proposal: Proposal, policy: Policy | None = None, *,
                       proposals: Mapping[str, Proposal] | None = None,
-                      running_on: date | None = None) -> list[Finding]:
+                      running_on: date | None = None,
+                      codes: Collection[str] | None = None) -> list[Finding]:
     """Every finding of the rules on ``proposal`` against ``graph`` (left unchanged).
 
     ``proposals`` are other proposals by id (to check ``exception_ref``); ``running_on``
-    checks a running pilot or merger against the regulations in force on that day.
+    checks a running pilot or merger against the regulations in force on that day;
+    ``codes`` runs only the rules that can give those codes and keeps only those findings
+    (the change itself is not tried when no such rule looks at the org after it).
     The approve transition refuses a proposal with a finding of severity error.
     """
     findings, record = _check(graph, proposal, policy or _DEFAULT, proposals or {}, {},
-                              running_on)
+                              running_on, codes)
     if record is not None:
         graph.revert(record)
     return findings
