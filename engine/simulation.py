@@ -792,7 +792,7 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
     start_units = {u.id: u for u in run.start_org.units}
     # (proposal, the day before it began) -- None: its units are all in the org as loaded
     todo: list[tuple[Proposal, date | None]] = []
-    for row in run.engine.proposals():
+    for row in run.engine.store.states():
         if row.state not in ("operating", "suspended"):
             continue
         p = proposals.get(row.id)
@@ -826,7 +826,7 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
 def _coverage(engine: Engine, proposals: Mapping[str, Proposal]) -> dict[str, int]:
     """Places where each pilot model is in force: operating, or ended as adopted."""
     places: dict[str, set[str]] = {}
-    for row in engine.proposals():
+    for row in engine.store.states():
         p = proposals.get(row.id)
         if p is None or p.pilot is None:
             continue
@@ -983,7 +983,7 @@ def _deadline_json(d: Any) -> dict[str, Any]:
 
 def _timelines(engine: Engine, run: _Run, proposals: Mapping[str, Proposal]
                ) -> list[ProposalTimeline]:
-    rows = {r.id: r for r in engine.proposals()}
+    rows = {r.id: r for r in engine.store.states()}
     out = []
     for pid, p in proposals.items():
         row = rows.get(pid)

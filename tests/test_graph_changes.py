@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -226,3 +227,39 @@ def test_merges_conserve_staff_and_functions(org: Org, a: int, b: int, new: bool
     assert {x.function for x in g.assignments()} == functions_before
     assert {x.function for x in g.assignments() if x.role == "lead"} == leads_before
     assert len(g.units()) == len(units) - 1
+
+
+def _graph_the_public_way(org: Org) -> nx.DiGraph:
+    """What the bulk build must equal: every node and edge through networkx's public API."""
+    g = nx.DiGraph()
+    ref = OrgGraph()
+    records = [*(("territory", t) for t in org.territories),
+               *(("function", f) for f in org.functions), *(("unit", u) for u in org.units),
+               *(("person", p) for p in org.persons), *(("post", p) for p in org.posts)]
+    for kind, rec in records:
+        g.add_node(OrgGraph._node(kind, rec), obj=rec)  # type: ignore[arg-type]
+    for _, rec in records:
+        for u, v, d in ref._own_edges(rec):
+            g.add_edge(u, v, **d)
+    for a in org.assignments:
+        g.add_edge(("unit", a.unit), ("function", a.function), type="performs", role=a.role,
+                   obj=a)
+    return g
+
+
+@given(random_orgs())
+def test_the_bulk_build_equals_networkx_built_edge_by_edge(org: Org) -> None:
+    built, expected = OrgGraph(org).nx, _graph_the_public_way(org)
+    assert dict(built.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert sorted(built.edges(data=True), key=repr) == sorted(expected.edges(data=True),
+                                                                key=repr)
+    assert dict(built.pred) == dict(expected.pred) and dict(built.succ) == dict(expected.succ)
+    assert OrgGraph(org).to_org() == org.normalized()
+
+
+def test_an_unchecked_bundle_with_dangling_references_still_builds(small_org: Org) -> None:
+    broken = small_org.model_copy(update={"units": [
+        u.model_copy(update={"parent": "NOWHERE"}) if i == 0 else u
+        for i, u in enumerate(small_org.units)]})
+    g = OrgGraph(broken, check=False)
+    assert g.nx.has_edge(("unit", broken.units[0].id), ("unit", "NOWHERE"))
