@@ -73,6 +73,8 @@ DEFAULT_URL = "sqlite:///mergepilot.db"
 #: by default a snapshot of the whole org is stored every this many changes, so that
 #: ``org(at=...)`` replays at most this many change records (``Engine.snapshot_every``).
 SNAPSHOT_EVERY = 50
+#: states in which an exception proposal does not count as approved, whatever its history
+_NOT_APPROVED = frozenset({"rejected", "withdrawn"})
 #: how many parsed proposals an engine keeps (Engine._proposals)
 _PARSED_KEPT = 100_000
 #: the trigger the clock fires on the effective date, and the role it fires it as.
@@ -157,13 +159,6 @@ def _instance(row: StoredProposal | ProposalState) -> Instance:
 
 #: validates a proposal against the org before approval: (graph, proposal, policy) -> findings
 Validator = Callable[[OrgGraph, Proposal, Policy], Iterable[Finding]]
-
-
-def _validate_with_rules(graph: OrgGraph, proposal: Proposal,
-                         policy: Policy) -> Iterable[Finding]:
-    from .rules import validate_proposal
-
-    return validate_proposal(graph, proposal, policy)
 
 
 def lifecycle_for(proposal: Proposal) -> str:
@@ -484,7 +479,7 @@ class Engine:
         self.store = store
         self.policy = policy or Policy()
         #: what the ``no_error_findings`` guard asks (approve, resume): the rules by default
-        self.validator: Validator = validator or _validate_with_rules
+        self.validator: Validator = validator or self.validate_with_rules
         #: store a snapshot of the whole org every this many changes (None or 0: only when
         #: an org is loaded); ``org(at=...)`` replays the changes since the last snapshot
         self.snapshot_every = snapshot_every
@@ -517,6 +512,26 @@ class Engine:
 
     def close(self) -> None:
         self.store.close()
+
+    def validate_with_rules(self, graph: OrgGraph, proposal: Proposal,
+                            policy: Policy) -> list[Finding]:
+        """The default approval guard: :func:`~mergepilot.engine.validate_proposal`, with
+        the exception proposal the proposal names (``exception_ref``) read from this store:
+        it counts as approved from the day its ``approve`` event was recorded, and as not
+        approved while it has none (or was rejected or withdrawn).
+        """
+        from .rules import validate_proposal
+
+        known: dict[str, Proposal] = {}
+        ref = proposal.exception_ref
+        rows = [] if ref is None else self.store.states([ref])
+        if ref is not None and rows:
+            approved_on = (None if rows[0].state in _NOT_APPROVED else
+                           next((e.on for e in self.history(ref) if e.trigger == "approve"),
+                                None))
+            known[ref] = self._parsed_proposal(ref).model_copy(
+                update={"approved": approved_on})
+        return validate_proposal(graph, proposal, policy, proposals=known)
 
     def _remember(self, proposal: Proposal) -> None:
         if len(self._proposals) >= _PARSED_KEPT:

@@ -620,3 +620,23 @@ def test_the_event_hash_covers_the_canonical_json_of_the_body(
     assert twin == ev and vars(twin) == vars(ev)
     assert ev.hash == hashlib.sha256(
         ("ab" * 32 + canonical_json(json.loads(json.dumps(ev.body())))).encode()).hexdigest()
+
+
+def test_approval_reads_the_exception_proposal_from_the_store(engine: Engine) -> None:
+    # Growth needs an approved exception proposal (exception_ref): the approve guard finds
+    # it in the store, approved from the day its approve event was recorded.
+    grow = proposal_from_data({"id": "G1", "kind": "internal_rearrangement",
+                               "units": ["D1-PNV"], "divisions_after": 3,
+                               "exception_ref": "EX1", "effective": "2018-06-01"})
+    engine.propose(grow, **DRAFTER)
+    with pytest.raises(TransitionRefused, match="exception proposal 'EX1' is not known"):
+        engine.fire("G1", "approve", **BTV)
+    engine.propose(proposal_from_data({"id": "EX1", "kind": "internal_rearrangement",
+                                       "units": ["D2-PNV"], "staff_quota_after": 7,
+                                       "effective": "2018-06-01"}), **DRAFTER)
+    with pytest.raises(TransitionRefused, match="'EX1' is not approved before"):
+        engine.fire("G1", "approve", **BTV)
+    engine.fire("EX1", "approve", **BTV)
+    ev = engine.fire("G1", "approve", **BTV)
+    assert ev.dest == "approved"
+    assert engine.proposal("G1").state == "approved"
