@@ -59,6 +59,7 @@ from .store import (
     StoredProposal,
     canonical_json,
     event_hash,
+    payload_digest,
 )
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "load_policy",
     "load_scenario",
     "org_differences",
+    "payload_digest",
     "render_report",
     "replay",
     "scenario_from_data",

@@ -64,6 +64,7 @@ from .store import (
     Store,
     StoredProposal,
     UnitOfWork,
+    payload_digest,
 )
 
 __all__ = ["DEFAULT_URL", "Batch", "Engine", "FireRequest", "Validator", "lifecycle_for"]
@@ -277,7 +278,8 @@ class Batch:
         ev = Event.make(
             prev_hash=GENESIS_HASH, proposal_id=proposal.id, seq=1, trigger=PROPOSE_TRIGGER,
             source=None, dest=inst.state, actor=actor, role=role, reason=reason,
-            params={"kind": proposal.kind.value}, effect=None, on=today, at=_now(),
+            params={"kind": proposal.kind.value, "payload_sha256": payload_digest(payload)},
+            effect=None, on=today, at=_now(),
             lifecycle=inst.lifecycle, definition_version=str(inst.version))
         p = _Pending(inst, 0, 1, ev.hash, None, new_row=row, _proposal=proposal)
         self._pending[proposal.id] = p

@@ -5,7 +5,8 @@ Two independent checks, both read-only:
 :func:`verify`
     walks the hash chain of every proposal (each event stores the hash of the previous
     one and the sha256 of its own content, see :func:`~mergepilot.engine.store.event_hash`)
-    and the proposal row that closes it (``last_hash``, ``version``, ``state``), then the
+    and the proposal row that closes it (``last_hash``, ``version``, ``state``, and the
+    payload against the digest its ``propose`` event recorded), then the
     chain of refused triggers. It reports, per chain, the *first* broken link: which
     proposal, which event ``seq`` and what differs. An edit made straight in the database
     (even with the append-only triggers dropped) breaks a hash; a deleted or inserted
@@ -35,7 +36,15 @@ from mergepilot.workflows.lifecycle import Effect
 from mergepilot.workflows.proposal import Proposal, apply_proposal
 
 from .api import Engine
-from .store import GENESIS_HASH, Event, Refusal, Store, canonical_json, event_hash
+from .store import (
+    GENESIS_HASH,
+    Event,
+    Refusal,
+    Store,
+    canonical_json,
+    event_hash,
+    payload_digest,
+)
 
 __all__ = [
     "REFUSAL_LOG",
@@ -86,7 +95,8 @@ class BrokenLink:
     the proposal row that disagrees with its events; ``field`` what differs (``hash``: the
     content was changed after it was written; ``prev_hash``: an entry before it was changed,
     removed or inserted; ``seq``: entries missing or out of order; ``last_hash``,
-    ``version``, ``state``: the proposal row does not match its last event);
+    ``version``, ``state``: the proposal row does not match its last event; ``payload``:
+    the stored payload is not the one whose digest the ``propose`` event recorded);
     ``expected`` what the chain says, ``found`` what is stored.
     """
 
@@ -133,6 +143,21 @@ class AuditReport:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "proposals": self.proposals, "events": self.events,
                 "refusals": self.refusals, "broken": [b.to_json() for b in self.broken]}
+
+
+def _check_payload(pid: str, events: Sequence[Event],
+                   payload: Mapping[str, Any]) -> BrokenLink | None:
+    """The payload stored against the digest its ``propose`` event recorded (stores
+    written before the digest was recorded have none to check)."""
+    recorded = events[0].params.get("payload_sha256") if events else None
+    if recorded is None:
+        return None
+    found = payload_digest(payload)
+    if found == recorded:
+        return None
+    return BrokenLink(pid, None, "payload", str(recorded), found,
+                      "the proposal's payload is not the one proposed (its sha256 differs "
+                      "from the one its propose event recorded)")
 
 
 def _walk(pid: str, events: Sequence[Event]) -> tuple[BrokenLink | None, str, int, str | None]:
@@ -198,6 +223,8 @@ def verify(target: Engine | Store | str) -> AuditReport:
             elif row.state != state:
                 link = BrokenLink(pid, None, "state", str(state), row.state,
                                   "the proposal's state is not where its events left it")
+            else:
+                link = _check_payload(pid, by_proposal[pid], row.payload)
         if link is not None:
             broken.append(link)
     refusal_link = _walk_refusals(refusals)

@@ -78,6 +78,7 @@ __all__ = [
     "StoredProposal",
     "canonical_json",
     "event_hash",
+    "payload_digest",
 ]
 
 #: the Alembic revision this code expects the database to be at.
@@ -110,6 +111,12 @@ def _iso(day: date) -> str:
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the same value always gives the same text."""
     return _CANON.encode(value)
+
+
+def payload_digest(payload: Mapping[str, Any]) -> str:
+    """sha256 of a proposal's payload as canonical JSON: its ``propose`` event records it
+    (``params.payload_sha256``), so the hash chain covers the change the proposal makes."""
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
 def event_hash(prev_hash: str, body: Mapping[str, Any]) -> str:

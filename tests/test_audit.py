@@ -17,7 +17,7 @@ from orgs import two_districts_with_overlap
 from sqlalchemy.pool import NullPool
 from test_fuzz_proposals import run_cli
 
-from mergepilot.engine import Engine, FireRequest, canonical_json, event_hash
+from mergepilot.engine import Engine, FireRequest, canonical_json, event_hash, payload_digest
 from mergepilot.engine.audit import AuditReport, replay, verify
 from mergepilot.orgchart import Finding, OrgGraph
 from mergepilot.workflows import Proposal, proposal_from_data
@@ -163,6 +163,21 @@ def test_a_proposal_state_changed_behind_the_engine_is_found(engine: Engine,
     assert link is not None
     assert (link.proposal_id, link.field, link.expected, link.found) == (
         "IR-099", "state", "proposed", "approved")
+
+
+def test_a_proposal_payload_changed_behind_the_engine_is_found(engine: Engine,
+                                                               db_url: str) -> None:
+    # The payload is the change a proposal makes: its propose event records its sha256.
+    before = engine.proposal("IR-005").payload
+    raw(db_url, "UPDATE proposals SET payload = REPLACE(payload, "
+                "'\"staff_actual_after\":', '\"staff_actual_after\":1') WHERE id = 'IR-005'")
+    assert engine.store.proposal("IR-005").payload != before  # the edit took
+    link = verify(engine).first
+    assert link is not None
+    assert (link.proposal_id, link.seq, link.field) == ("IR-005", None, "payload")
+    assert link.expected == payload_digest(before)
+    code, out = cli("audit", "verify", "--db", db_url)
+    assert code == 1 and "payload is not the one proposed" in out
 
 
 def test_every_broken_chain_is_reported_once_in_id_order(engine: Engine, db_url: str) -> None:
