@@ -670,8 +670,10 @@ class _Run:
 
 
 def _entry(ev: Any) -> TimelineEntry:
+    # The payload's digest is for the audit of a store, not for the planner's timeline.
+    params = {k: v for k, v in ev.params.items() if k != "payload_sha256"}
     return TimelineEntry(ev.on, ev.trigger, ev.source, ev.dest, ev.actor, ev.role, ev.reason,
-                         dict(ev.params))
+                         params)
 
 
 def _refused_finding(step: _Step, exc: MergepilotError) -> list[Finding]:
