@@ -133,9 +133,12 @@ class _Pending:
     version: int
     last_hash: str
     engine: Engine | None  # where to get the payload when a guard or effect needs it
-    payload: Mapping[str, Any] | None = None  # the payload, when it was read already
     new_row: StoredProposal | None = None  # the row to insert, for a new proposal
     _proposal: Proposal | None = None
+
+    @classmethod
+    def of(cls, row: ProposalState, engine: Engine) -> _Pending:
+        return cls(_instance(row), row.version, row.version, row.last_hash, engine)
 
     @property
     def proposal(self) -> Proposal:
@@ -143,7 +146,7 @@ class _Pending:
         # the payload, and parsing thousands of them was a tenth of a bulk batch.
         if self._proposal is None:
             assert self.engine is not None
-            self._proposal = self.engine._parsed_proposal(self.inst.id, self.payload)
+            self._proposal = self.engine._parsed_proposal(self.inst.id)
         return self._proposal
 
 
@@ -210,8 +213,7 @@ class Batch:
         missing = [i for i in dict.fromkeys(ids)
                    if i not in self._pending and i not in self._absent]
         for row in self._store.states(missing):
-            self._pending[row.id] = _Pending(_instance(row), row.version, row.version,
-                                             row.last_hash, self._engine)
+            self._pending[row.id] = _Pending.of(row, self._engine)
         # not stored (yet): a propose of one of them need not ask the store again
         self._absent.update(i for i in missing if i not in self._pending)
 
@@ -221,15 +223,14 @@ class Batch:
             rows = [] if id in self._absent else self._store.states([id])
             if not rows:
                 raise UnknownProposal(id)
-            row = rows[0]
-            p = self._pending[id] = _Pending(_instance(row), row.version, row.version,
-                                             row.last_hash, self._engine)
+            p = self._pending[id] = _Pending.of(rows[0], self._engine)
         return p
 
     def org(self) -> OrgGraph:
         """The org as this batch has it so far (changes made in the batch included).
 
-        Read it, do not change it (it may be the engine's cached graph).
+        It is the engine's own graph, which the batch changes in place: read it, do not
+        change it (the batch could not take such changes back out if it fails).
         """
         if self._org is None:
             self._org_head, self._org = self._engine._current_org()
@@ -540,17 +541,14 @@ class Engine:
             self._proposals.clear()  # a bound on memory; they are read again when needed
         self._proposals[proposal.id] = proposal
 
-    def _parsed_proposal(self, id: str, payload: Mapping[str, Any] | None = None) -> Proposal:
-        """Stored proposal ``id`` as a :class:`Proposal` (``payload``: its stored payload
-        when the caller has it), parsed once per engine."""
+    def _parsed_proposal(self, id: str) -> Proposal:
+        """Stored proposal ``id`` as a :class:`Proposal`, parsed once per engine."""
         p = self._proposals.get(id)
         if p is None:
-            if payload is None:
-                row = self.store.proposal(id)
-                if row is None:
-                    raise UnknownProposal(id)
-                payload = row.payload
-            p = Proposal.model_validate(payload)
+            row = self.store.proposal(id)
+            if row is None:
+                raise UnknownProposal(id)
+            p = Proposal.model_validate(row.payload)
             self._remember(p)
         return p
 

@@ -727,8 +727,8 @@ def _fire_day(run: _Run, day: date, steps: Sequence[_Step],
     clock fires them: trigger ``start``, role ``system``, in effective-date order), then
     reviews, suspensions and ends.
 
-    Firing the starts here rather than leaving them to ``Engine.advance_to`` (one batch
-    per start) matters: the engine copies the whole org once per batch.
+    Firing the starts here rather than leaving them to ``Engine.advance_to`` (one batch,
+    so one commit, per start) keeps a national plan to one transaction per day.
     """
     approved = {r.id: r.effective_on for r in run.engine.store.states(states=["approved"])}
     early = [s for s in steps if s.phase <= _START_PHASE]
@@ -800,7 +800,7 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
         p = proposals.get(row.id)
         if p is None or (kinds is not None and p.kind not in kinds):
             continue
-        ids = (*p.units, *([p.into] if p.into else []))
+        ids = p.unit_ids()
         known = all(u in start_units for u in ids)
         if (known and p.kind != ProposalKind.CONCURRENT_POST
                 and not _could_match(new, [start_units[u] for u in ids])):
@@ -815,7 +815,7 @@ def _legal_check(run: _Run, on: date, proposals: Mapping[str, Proposal],
     before_on: dict[date | None, OrgGraph] = {}  # proposals that began on one day share an org
     if loaded:
         before_on[None] = _part_of(
-            run.start_org, [u for p in loaded for u in (*p.units, *([p.into] if p.into else []))],
+            run.start_org, [u for p in loaded for u in p.unit_ids()],
             [post for p in loaded for post in p.posts])
     for p, began in todo:
         if began not in before_on:
@@ -840,6 +840,9 @@ def _coverage(engine: Engine, proposals: Mapping[str, Proposal]) -> dict[str, in
     return {m: len(v) for m, v in sorted(places.items())}
 
 
+# A national org is millions of long-lived objects: the cyclic garbage collector would
+# rescan them every few thousand allocations (see orgchart.gcpause).
+@gc_paused()
 def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = None,
              policy: Policy | None = None, start: date | None = None, end: date | None = None,
              store_url: str | None = None, overlaps: bool = True,
@@ -855,108 +858,104 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
     after each simulated day with the org as it stands (read it, do not change it).
     ``overlaps=False`` skips the duplicate-lead and gap scans of the start and end orgs.
     """
-    # A national org is millions of long-lived objects: the cyclic garbage collector
-    # would rescan them every few thousand allocations (see orgchart.gcpause).
-    with gc_paused():
-        policy = scenario.policy_over(policy or Policy())
-        # The engine builds (and checks) its own graph from the bundle: one build, no copy.
-        start_org = org if isinstance(org, Org) else org.to_org()
-        start = start or scenario.start or start_org.as_of or date.today()
-        steps = _steps(scenario, start)
-        last = max([s.on for s in steps], default=start)
-        end = end or scenario.end or date(last.year, 12, 31)
-        if end < start:
-            raise EngineError(f"the simulation ends ({end}) before it starts ({start})")
-        steps = [s for s in steps if s.on <= end]
-        proposals = {p.id: p for p in scenario.proposals}
+    policy = scenario.policy_over(policy or Policy())
+    # The engine builds (and checks) its own graph from the bundle: one build, no copy.
+    start_org = org if isinstance(org, Org) else org.to_org()
+    start = start or scenario.start or start_org.as_of or date.today()
+    steps = _steps(scenario, start)
+    last = max([s.on for s in steps], default=start)
+    end = end or scenario.end or date(last.year, 12, 31)
+    if end < start:
+        raise EngineError(f"the simulation ends ({end}) before it starts ({start})")
+    steps = [s for s in steps if s.on <= end]
+    proposals = {p.id: p for p in scenario.proposals}
 
-        base_org = baseline or start_org
-        base_year = scenario.baseline_year or (base_org.as_of.year if base_org.as_of
-                                               else start.year)
-        base_metrics = count_graph(base_org, policy, year=base_year,
-                                   on=base_org.as_of or start)
+    base_org = baseline or start_org
+    base_year = scenario.baseline_year or (base_org.as_of.year if base_org.as_of else start.year)
+    base_metrics = count_graph(base_org, policy, year=base_year,
+                               on=base_org.as_of or start)
 
-        issued = {pr.regulation: _issued(start_org, pr.regulation, pr.in_force_from)
-                  for pr in policy.prohibitions}
-        reg_dates = sorted({d for d in issued.values() if d is not None and start < d <= end})
+    issued = {pr.regulation: _issued(start_org, pr.regulation, pr.in_force_from)
+              for pr in policy.prohibitions}
+    reg_dates = sorted({d for d in issued.values() if d is not None and start < d <= end})
 
-        tmp: tempfile.TemporaryDirectory[str] | None = None
-        if store_url is None:
-            # A RAM-backed folder where there is one: each transition commits, and a disk
-            # would make the simulation wait on fsync.
-            shm = Path("/dev/shm")
-            where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-            tmp = tempfile.TemporaryDirectory(prefix="mergepilot-sim-", dir=where)
-            url = f"sqlite:///{Path(tmp.name) / 'simulation.db'}"
-        else:
-            url = store_url
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if store_url is None:
+        # A RAM-backed folder where there is one: each transition commits, and a disk
+        # would make the simulation wait on fsync.
+        shm = Path("/dev/shm")
+        where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+        tmp = tempfile.TemporaryDirectory(prefix="mergepilot-sim-", dir=where)
+        url = f"sqlite:///{Path(tmp.name) / 'simulation.db'}"
+    else:
+        url = store_url
+    try:
+        # No periodic snapshots: each is the whole org, and the simulation reads the org as
+        # it stands (or, rarely, replays the changes from the load snapshot).
+        engine = Engine.open(url, upgrade=True, policy=_policy_known_on(policy, issued, start),
+                             snapshot_every=None)
         try:
-            # No periodic snapshots: each is the whole org, and the simulation reads the org as
-            # it stands (or, rarely, replays the changes from the load snapshot).
-            engine = Engine.open(url, upgrade=True, policy=_policy_known_on(policy, issued, start),
-                                 snapshot_every=None)
-            try:
-                if engine.store.count("proposals"):
-                    raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
-                engine.load_org(org, as_of=start)
-                run = _Run(engine, scenario, policy, start, start_org)
-                by_day: dict[date, list[_Step]] = {}
-                for s in steps:
-                    by_day.setdefault(s.on, []).append(s)
-                year_ends = {_year_end(y, end) for y in range(start.year, end.year + 1)}
-                starts_on = {b for p in scenario.proposals
-                             if (b := p.effective or (p.pilot.start if p.pilot else None))
-                             is not None and start <= b <= end}
-                days = sorted(set(by_day) | year_ends | set(reg_dates) | starts_on)
-                years: list[YearMetrics] = []
-                known_regs = {r for r, d in issued.items() if d is None or d <= start}
-                for i, day in enumerate(days):
-                    engine.policy = _policy_known_on(policy, issued, day)
-                    if day > engine.today:
-                        # what fell due before the day, then the clock on the day itself with
-                        # the day's deadlines not yet judged: the plan's own steps of the day
-                        # (a review recorded on its due date) come first.
-                        _record_advance(run, engine.advance_to(day - timedelta(days=1)))
-                        # Engine has no public "move the clock without judging" yet
-                        engine.move_clock_to(day)
-                    _fire_day(run, day, by_day.get(day, ()), proposals)
-                    _record_advance(run, engine.advance_to(day))
-                    now_known = {r for r, d in issued.items() if d is None or d <= day}
-                    if now_known - known_regs:
-                        _legal_check(run, day, proposals, now_known - known_regs)
-                        known_regs = now_known
-                    if day in year_ends:
-                        f_actual = _factor(scenario.attrition, start.year, day.year)
-                        f_quota = f_actual if scenario.attrition.quota else Decimal(1)
-                        m = count_graph(_current_graph(engine), policy, year=day.year, on=day,
-                                        actual_factor=f_actual, quota_factor=f_quota,
-                                        coverage=_coverage(engine, proposals))
-                        years.append(_with_changes(m, base_metrics))
-                    if observer is not None:
-                        observer(day, _current_graph(engine))
-                    if progress is not None:
-                        progress(i + 1, len(days))
-                end_graph = _current_graph(engine)
-                end_org = end_graph.to_org()
-                timelines = _timelines(engine, run, proposals)
-                deadlines = [_deadline_json(d) for d in engine.deadlines()]
-            finally:
-                engine.close()
+            if engine.store.count("proposals"):
+                raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
+            engine.load_org(org, as_of=start)
+            run = _Run(engine, scenario, policy, start, start_org)
+            by_day: dict[date, list[_Step]] = {}
+            for s in steps:
+                by_day.setdefault(s.on, []).append(s)
+            year_ends = {_year_end(y, end) for y in range(start.year, end.year + 1)}
+            starts_on = {b for p in scenario.proposals
+                         if (b := p.effective or (p.pilot.start if p.pilot else None))
+                         is not None and start <= b <= end}
+            days = sorted(set(by_day) | year_ends | set(reg_dates) | starts_on)
+            years: list[YearMetrics] = []
+            known_regs = {r for r, d in issued.items() if d is None or d <= start}
+            for i, day in enumerate(days):
+                engine.policy = _policy_known_on(policy, issued, day)
+                if day > engine.today:
+                    # what fell due before the day, then the clock on the day itself with
+                    # the day's deadlines not yet judged: the plan's own steps of the day
+                    # (a review recorded on its due date) come first.
+                    _record_advance(run, engine.advance_to(day - timedelta(days=1)))
+                    # Engine has no public "move the clock without judging" yet
+                    engine.move_clock_to(day)
+                _fire_day(run, day, by_day.get(day, ()), proposals)
+                _record_advance(run, engine.advance_to(day))
+                now_known = {r for r, d in issued.items() if d is None or d <= day}
+                if now_known - known_regs:
+                    _legal_check(run, day, proposals, now_known - known_regs)
+                    known_regs = now_known
+                if day in year_ends:
+                    f_actual = _factor(scenario.attrition, start.year, day.year)
+                    f_quota = f_actual if scenario.attrition.quota else Decimal(1)
+                    m = count_graph(_current_graph(engine), policy, year=day.year, on=day,
+                                    actual_factor=f_actual, quota_factor=f_quota,
+                                    coverage=_coverage(engine, proposals))
+                    years.append(_with_changes(m, base_metrics))
+                if observer is not None:
+                    observer(day, _current_graph(engine))
+                if progress is not None:
+                    progress(i + 1, len(days))
+            end_graph = _current_graph(engine)
+            end_org = end_graph.to_org()
+            timelines = _timelines(engine, run, proposals)
+            deadlines = [_deadline_json(d) for d in engine.deadlines()]
         finally:
-            if tmp is not None:
-                tmp.cleanup()
+            engine.close()
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
 
-        base_with = _with_changes(base_metrics, base_metrics)
-        findings = sorted(run.findings, key=lambda f: (f.on, f.finding.code, f.finding.ids))
-        return SimulationResult(
-            scenario=scenario, org_name=start_org.name, start=start, end=end,
-            baseline_name=base_org.name, baseline_year=base_year, baseline=base_with,
-            years=years, targets=_targets(scenario, policy, base_with, years, start_org),
-            proposals=timelines, findings=findings, deadlines=deadlines,
-            overlaps=_overlaps(start_org, end_org) if overlaps else {},
-            start_org=start_org, end_org=end_org,
-            territory=scenario.territory or _busiest_territory(scenario, start_org),
-            store_url=store_url)
+    base_with = _with_changes(base_metrics, base_metrics)
+    findings = sorted(run.findings, key=lambda f: (f.on, f.finding.code, f.finding.ids))
+    return SimulationResult(
+        scenario=scenario, org_name=start_org.name, start=start, end=end,
+        baseline_name=base_org.name, baseline_year=base_year, baseline=base_with,
+        years=years, targets=_targets(scenario, policy, base_with, years, start_org),
+        proposals=timelines, findings=findings, deadlines=deadlines,
+        overlaps=_overlaps(start_org, end_org) if overlaps else {},
+        start_org=start_org, end_org=end_org,
+        territory=scenario.territory or _busiest_territory(scenario, start_org),
+        store_url=store_url)
 
 
 def _record_advance(run: _Run, report: Any) -> None:

@@ -19,7 +19,8 @@ __all__ = ["gc_paused"]
 def gc_paused(when: bool = True) -> Iterator[None]:
     """Disable the cyclic collector in the block (if ``when``), then restore it as it was.
 
-    Nests: an inner block leaves the collector to the outer one.
+    Nests: an inner block leaves the collector to the outer one. Also a decorator:
+    ``@gc_paused()`` pauses it for each call of the function.
     """
     pause = when and gc.isenabled()
     if pause:

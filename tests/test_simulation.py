@@ -154,7 +154,7 @@ def test_shipped_plans_load_and_name_real_ids() -> None:
         path = plan_path(name)
         assert path is not None
         sc = load_scenario(path)
-        named = {u for p in sc.proposals for u in [*p.units, *([p.into] if p.into else [])]}
+        named = {u for p in sc.proposals for u in p.unit_ids()}
         assert named <= units, sorted(named - units)[:5]
 
 
@@ -203,7 +203,7 @@ def test_the_legal_check_reads_a_part_of_the_org_that_judges_as_the_whole() -> N
         path = plan_path(name)
         assert path is not None
         for p in load_scenario(path).proposals:
-            units = [u for u in (*p.units, *([p.into] if p.into else [])) if whole.has_unit(u)]
+            units = [u for u in p.unit_ids() if whole.has_unit(u)]
             part = _part_of(org, units, p.posts)
             for on in (date(2019, 1, 1), date(2020, 1, 1)):
                 expected = validate_proposal(whole, p, running_on=on, codes=["LEGAL-FORBIDDEN"])

@@ -280,6 +280,10 @@ class Proposal(_Model):
             unused("unit_merges")
         return out
 
+    def unit_ids(self) -> list[str]:
+        """The existing units the proposal names: ``units``, then ``into`` when set."""
+        return [*self.units, *([self.into] if self.into else [])]
+
     def result_unit(self) -> str | None:
         """The id of the unit that the change leaves in charge (gets the ``*_after``)."""
         if self.new_unit is not None:

@@ -146,7 +146,7 @@ class RuleContext:
                 except UnknownId:
                     continue
         elif p.kind in MERGING_KINDS:
-            ids = [*p.units, *([p.into] if p.into else [])]
+            ids = p.unit_ids()
         else:
             ids = []
         return [g.unit(u) for u in dict.fromkeys(ids) if g.has_unit(u)]
