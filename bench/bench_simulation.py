@@ -7,7 +7,7 @@ is built with about that many units, and a plan is generated with the national p
 density -- 10,000 proposals per 300,000 units, over 7 years (2019-2025): absorptions of
 two units of one territory (a third of them as 24-month pilots, half of which end
 reverted), and internal rearrangements cutting staff. The plan runs through
-:func:`mergepilot.engine.simulation.simulate` exactly as ``mergepilot simulate`` does:
+:func:`mergepilot.engine.planning.simulate` exactly as ``mergepilot simulate`` does:
 the real engine (lifecycles, guards running the rules, change records, deadlines) on a
 temporary SQLite file, yearly counts, overlap scans at start and end.
 
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import Spec, generate_org
 
-from mergepilot.engine.simulation import Scenario, scenario_from_data, simulate
+from mergepilot.engine.planning import Scenario, scenario_from_data, simulate
 from mergepilot.orgchart import Org, OrgGraph, Unit, check_org, count_units
 from mergepilot.orgchart.checks import default_locator
 
@@ -158,7 +158,7 @@ def engine_steps_at_national(seed: int) -> dict[str, float]:
     """Costs of the engine steps that dominate at national scale, measured once."""
     import tempfile
 
-    from mergepilot.engine.api import Engine
+    from mergepilot.engine import Engine
 
     t = time.perf_counter()
     org = staffed(generate_org(Spec.for_units(NATIONAL_UNITS, seed=seed)), seed)

@@ -1,6 +1,16 @@
-"""mergepilot.engine: runs proposals through lifecycles against an org graph."""
+"""mergepilot.engine: runs proposals through lifecycles against a stored org.
 
-from .api import Batch, Engine, FireRequest, lifecycle_for
+This is the runtime: the :class:`Engine` and its :class:`Batch`, the store and its audit,
+the rules, deadlines and the policy they read. The planner's layer (scenarios, simulation,
+comparison, report, shipped plans) is :mod:`mergepilot.engine.planning`; the command line
+is :mod:`mergepilot.engine.cli`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
 from .audit import (
     AuditReport,
     BrokenLink,
@@ -10,7 +20,10 @@ from .audit import (
     replay,
     verify,
 )
-from .clock import AdvanceReport, DeadlineKind
+from .batch import Batch, FireRequest, Validator
+from .cache import EngineCache
+from .deadlines import AdvanceReport, DeadlineKind
+from .engine import DEFAULT_URL, Engine
 from .errors import (
     ClockError,
     ConcurrentTransition,
@@ -30,25 +43,9 @@ from .policy import (
     UnitMatch,
     load_policy,
 )
-from .report import render_report, write_report
 from .rules import RuleCode, validate_plan, validate_proposal
-from .scenarios import Comparison, compare_results
-from .simulation import (
-    Attrition,
-    FindingAt,
-    ProposalTimeline,
-    Scenario,
-    ScenarioEvent,
-    SimulationResult,
-    TargetResult,
-    TimelineEntry,
-    YearMetrics,
-    count_graph,
-    load_scenario,
-    scenario_from_data,
-    simulate,
-)
 from .store import (
+    SCHEMA_REVISION,
     ChangeEntry,
     Deadline,
     Event,
@@ -63,14 +60,14 @@ from .store import (
 )
 
 __all__ = [
+    "DEFAULT_URL",
+    "SCHEMA_REVISION",
     "AdvanceReport",
-    "Attrition",
     "AuditReport",
     "Batch",
     "BrokenLink",
     "ChangeEntry",
     "ClockError",
-    "Comparison",
     "ConcurrentTransition",
     "Deadline",
     "DeadlineKind",
@@ -78,48 +75,52 @@ __all__ = [
     "Difference",
     "DuplicateProposal",
     "Engine",
+    "EngineCache",
     "EngineError",
     "Event",
-    "FindingAt",
     "FireRequest",
     "GuidanceRequirement",
     "InvalidPolicy",
     "Policy",
     "Prohibition",
     "ProposalState",
-    "ProposalTimeline",
     "Refusal",
     "ReplayReport",
     "RuleCode",
-    "Scenario",
-    "ScenarioEvent",
-    "SimulationResult",
     "Snapshot",
     "Store",
     "StoreError",
     "StoredProposal",
-    "TargetResult",
-    "TimelineEntry",
     "TransitionRefused",
     "UnitMatch",
     "UnknownProposal",
     "ValidationFailed",
-    "YearMetrics",
+    "Validator",
     "canonical_json",
-    "compare_results",
-    "count_graph",
     "event_hash",
-    "lifecycle_for",
     "load_policy",
-    "load_scenario",
     "org_differences",
     "payload_digest",
-    "render_report",
     "replay",
-    "scenario_from_data",
-    "simulate",
     "validate_plan",
     "validate_proposal",
     "verify",
-    "write_report",
 ]
+
+#: Names that moved in 0.2 and still resolve here for one release, with a warning:
+#: name -> the module that holds it now.
+_MOVED = {
+    **{name: "mergepilot.engine.planning" for name in (
+        "Attrition", "Comparison", "FindingAt", "ProposalTimeline", "Scenario",
+        "ScenarioEvent", "SimulationResult", "TargetResult", "TimelineEntry", "YearMetrics",
+        "compare_results", "count_graph", "load_scenario", "render_report",
+        "scenario_from_data", "simulate", "write_report")},
+    "lifecycle_for": "mergepilot.workflows",
+}
+def __getattr__(name: str) -> object:
+    target = _MOVED.get(name)
+    if target is None:
+        raise AttributeError(f"module 'mergepilot.engine' has no attribute {name!r}")
+    warnings.warn(f"mergepilot.engine.{name} moved to {target}.{name}; the old name goes "
+                  "in the next release", DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(target), name)

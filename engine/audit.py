@@ -32,10 +32,9 @@ from datetime import date
 from typing import Any
 
 from mergepilot.orgchart import ChangeRecord, MergepilotError, Org, OrgGraph
-from mergepilot.workflows.lifecycle import Effect
-from mergepilot.workflows.proposal import Proposal, apply_proposal
+from mergepilot.workflows import Effect, Proposal, apply_proposal
 
-from .api import Engine
+from .engine import Engine
 from .store import (
     GENESIS_HASH,
     Event,

@@ -2,22 +2,23 @@
 
 ::
 
-    EngineError                  store, clock, simulation
-     ├── StoreError              the database cannot be used (unreachable, not upgraded, ...)
-     ├── ConcurrentTransition    another writer changed the proposal (or the org) first
-     ├── UnknownProposal         no proposal has this id
-     ├── DuplicateProposal       a proposal with this id exists already
-     ├── TransitionRefused       a trigger the proposal cannot take now (state, role, guard)
-     ├── ClockError              a date the simulated clock cannot move to
- ├── InvalidPolicy           a policy file that cannot be used; also an InvalidOrgData
- └── ValidationFailed        validation found error-level findings; carries .counts (exit code 1)
+    MergepilotError                  (mergepilot.orgchart.errors)
+     └── EngineError                 store, clock, simulation
+          ├── StoreError             the database cannot be used (unreachable, not upgraded, ...)
+          ├── ConcurrentTransition   another writer changed the proposal (or the org) first
+          ├── UnknownProposal        no proposal has this id (also a KeyError)
+          ├── DuplicateProposal      a proposal with this id exists already
+          ├── TransitionRefused      a trigger the proposal cannot take now (state, role, guard)
+          ├── ClockError             a date the simulated clock cannot move to
+          ├── InvalidPolicy          a policy file that cannot be used (also an InvalidOrgData)
+          └── ValidationFailed       validation found error-level findings; ``.counts`` (exit 1)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from mergepilot.orgchart.errors import InvalidOrgData, MergepilotError, Problem
+from mergepilot.orgchart import InvalidOrgData, MergepilotError, Problem
 
 __all__ = [
     "ClockError",

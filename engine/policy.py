@@ -14,12 +14,21 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mergepilot.orgchart import Bloc, Level, Problem, Severity, Unit
-from mergepilot.orgchart.loaders import parse_yaml, read_text
-from mergepilot.orgchart.model import Count, Id, Text
-from mergepilot.orgchart.standards import DEFAULT_STANDARDS, Standards
-from mergepilot.workflows import CoverageTarget, ProposalKind
-from mergepilot.workflows.proposal import validation_problems
+from mergepilot.orgchart import (
+    DEFAULT_STANDARDS,
+    Bloc,
+    Count,
+    Id,
+    Level,
+    Problem,
+    Severity,
+    Standards,
+    Text,
+    Unit,
+    parse_yaml,
+    read_text,
+)
+from mergepilot.workflows import CoverageTarget, ProposalKind, validation_problems
 
 from .errors import InvalidPolicy
 

@@ -13,7 +13,9 @@ from .metrics import Change, Counts, MetricsReport, compare, count_units, metric
 from .model import (
     Assignment,
     Bloc,
+    Count,
     Function,
+    Id,
     Level,
     Org,
     Person,
@@ -23,6 +25,7 @@ from .model import (
     Regulation,
     Role,
     Territory,
+    Text,
     Unit,
 )
 from .overlaps import (
@@ -59,9 +62,11 @@ __all__ = [
     "CandidatePairs",
     "Change",
     "ChangeRecord",
+    "Count",
     "Counts",
     "Finding",
     "Function",
+    "Id",
     "IllegalChange",
     "Incidence",
     "InvalidOrgData",
@@ -88,6 +93,7 @@ __all__ = [
     "StandardCheck",
     "Standards",
     "Territory",
+    "Text",
     "Unit",
     "UnknownId",
     "below_standard",

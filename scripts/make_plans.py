@@ -1,4 +1,4 @@
-"""Write the two shipped scenarios for the sample province (engine/data/plans/*.yaml).
+"""Write the two shipped scenarios for the sample province (engine/planning/plans/*.yaml).
 
     python scripts/make_plans.py
 
@@ -23,7 +23,7 @@ import yaml
 
 from mergepilot.orgchart import Org, sample_org
 
-OUT = Path(__file__).resolve().parent.parent / "engine" / "data" / "plans"
+OUT = Path(__file__).resolve().parent.parent / "engine" / "planning" / "plans"
 
 SUBMITTED, APPROVED, START = date(2018, 8, 20), date(2018, 9, 20), date(2018, 10, 1)
 INTERIM, FINAL, CONCLUSION = date(2019, 10, 31), date(2021, 6, 30), date(2021, 7, 27)

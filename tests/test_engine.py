@@ -96,7 +96,8 @@ def test_upgrade_creates_the_schema_the_models_describe(db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from mergepilot.engine.store import SCHEMA_REVISION, metadata
+    from mergepilot.engine import SCHEMA_REVISION
+    from mergepilot.engine.store.schema import metadata
 
     store = Store(db_url)
     assert store.revision() is None
@@ -222,7 +223,7 @@ def test_org_at_a_date_survives_reopening(open_engine: Callable[[], Engine]) -> 
 
 
 def test_many_changes_use_periodic_snapshots(engine: Engine) -> None:
-    from mergepilot.engine import api
+    from mergepilot.engine import engine as api
 
     engine.propose(absorb_btc(), **DRAFTER)
     # internal rearrangements of one unit, each a change, enough to cross a snapshot
@@ -241,7 +242,7 @@ def test_many_changes_use_periodic_snapshots(engine: Engine) -> None:
 
 
 def test_snapshots_can_be_turned_off(db_url: str) -> None:
-    from mergepilot.engine import api
+    from mergepilot.engine import engine as api
 
     with Engine.open(db_url, upgrade=True, snapshot_every=None) as eng:
         eng.load_org(two_districts_with_overlap())

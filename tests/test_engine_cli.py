@@ -10,9 +10,8 @@ import pytest
 import yaml
 from orgs import two_districts_with_overlap
 
-from mergepilot.engine import Engine
+from mergepilot.engine import SCHEMA_REVISION, Engine
 from mergepilot.engine.cli import main
-from mergepilot.engine.store import SCHEMA_REVISION
 from mergepilot.orgchart import OrgGraph, save_org
 
 BTV = ["--actor", "Ban Thường vụ", "--role", "standing_committee"]

@@ -11,8 +11,7 @@ import pytest
 from orgs import two_districts_with_overlap
 
 from mergepilot.engine.cli import main
-from mergepilot.engine.report import render_report
-from mergepilot.engine.simulation import scenario_from_data, simulate
+from mergepilot.engine.planning import render_report, scenario_from_data, simulate
 
 PILOT = {
     "id": "P-OHA", "title": "Hợp nhất Ban Tổ chức và Phòng Nội vụ", "kind": "absorb",

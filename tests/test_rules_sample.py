@@ -73,8 +73,7 @@ def test_asking_for_some_codes_gives_exactly_those_findings_of_the_full_check(
         province: OrgGraph) -> None:
     # Every proposal of every shipped plan, for every code it raises and one it does not:
     # running only the rules of those codes gives the same findings as running them all.
-    from mergepilot.engine import load_scenario
-    from mergepilot.engine.data import plan_path, shipped_plans
+    from mergepilot.engine.planning import load_scenario, plan_path, shipped_plans
 
     before = province.to_org()
     for name in shipped_plans():

@@ -11,16 +11,18 @@ import pytest
 from orgs import two_districts_with_overlap
 
 from mergepilot.engine.cli import main
-from mergepilot.engine.data import DEMO_PLAN, plan_path, shipped_plans
-from mergepilot.engine.policy import Policy
-from mergepilot.engine.scenarios import compare_results
-from mergepilot.engine.simulation import (
+from mergepilot.engine.planning import (
+    DEMO_PLAN,
     Scenario,
+    compare_results,
     count_graph,
     load_scenario,
+    plan_path,
     scenario_from_data,
+    shipped_plans,
     simulate,
 )
+from mergepilot.engine.policy import Policy
 from mergepilot.orgchart import Org, OrgGraph, count_units, sample_org
 from mergepilot.workflows import InvalidProposal
 
@@ -194,7 +196,7 @@ def test_the_legal_check_reads_a_part_of_the_org_that_judges_as_the_whole() -> N
     # At a regulation's date the simulation checks running changes against the org as
     # loaded, built only for their units: it must find what the whole org would.
     from mergepilot.engine import validate_proposal
-    from mergepilot.engine.simulation import _part_of
+    from mergepilot.engine.planning.law import _part_of
 
     org = sample_org()
     whole = OrgGraph(org)

@@ -152,3 +152,27 @@ def test_definitions_are_values_keyed_by_name_and_version() -> None:
     v1, v2 = all_versions("pilot")
     assert {v1: "old", v2: "new"}[get_lifecycle("pilot", 1)] == "old"
     assert v1 != v2 and v2 == get_lifecycle("pilot")
+
+
+def test_the_vocabulary_names_every_trigger_and_state_of_every_definition() -> None:
+    from mergepilot.workflows import State, Trigger, all_versions
+
+    for name in LIFECYCLES:
+        for lc in all_versions(name):
+            assert set(lc.triggers) <= {t.value for t in Trigger}, lc.name
+            assert set(lc.states) <= {s.value for s in State}, lc.name
+
+
+def test_the_lifecycle_a_proposal_takes_follows_its_kind() -> None:
+    from mergepilot.workflows import lifecycle_for, proposal_from_data
+
+    merger = {"id": "M", "kind": "absorb", "units": ["A"], "into": "B"}
+    assert lifecycle_for(proposal_from_data(merger)) == "merger"
+    assert lifecycle_for(proposal_from_data({**merger, "lifecycle": "pilot",
+                                             "pilot": {"places": ["X"],
+                                                       "start": "2019-01-01",
+                                                       "duration_months": 12,
+                                                       "model": "m"}})) == "pilot"
+    admin = {"id": "T", "kind": "admin_unit_merger", "territories": ["C1", "C2"],
+             "into_territory": "C1"}
+    assert lifecycle_for(proposal_from_data(admin)) == "admin_unit_merger"

@@ -15,6 +15,7 @@ from .errors import (
     WorkflowError,
 )
 from .lifecycle import (
+    ROLES,
     Effect,
     Guard,
     GuardResult,
@@ -26,6 +27,7 @@ from .lifecycle import (
     TriggerSpec,
 )
 from .proposal import (
+    MERGING_KINDS,
     CoverageTarget,
     LifecycleKind,
     PilotTerms,
@@ -33,15 +35,17 @@ from .proposal import (
     Proposal,
     ProposalKind,
     UnitMerge,
+    add_months,
     apply_proposal,
     load_plan,
     load_proposal,
     plan_from_data,
     proposal_from_data,
+    validation_problems,
 )
 
-# the constants LIFECYCLES, CHANGE_KINDS (registry) and ROLES (lifecycle) stay in their modules
-from .registry import all_versions, get_lifecycle
+# CHANGE_KINDS (which lifecycles a kind of change can take) stays in registry
+from .registry import LIFECYCLES, all_versions, get_lifecycle, lifecycle_for
 from .runner import (
     allowed_triggers,
     clear_machine_cache,
@@ -51,8 +55,13 @@ from .runner import (
     new_instance,
     shared_machine,
 )
+from .vocabulary import SYSTEM_ROLE, State, Trigger
 
 __all__ = [
+    "LIFECYCLES",
+    "MERGING_KINDS",
+    "ROLES",
+    "SYSTEM_ROLE",
     "CoverageTarget",
     "Effect",
     "Guard",
@@ -73,13 +82,16 @@ __all__ = [
     "ProposalKind",
     "ReasonRequired",
     "RoleNotAllowed",
+    "State",
     "StateSpec",
     "Transition",
+    "Trigger",
     "TriggerSpec",
     "UnitMerge",
     "UnknownLifecycle",
     "UnknownState",
     "WorkflowError",
+    "add_months",
     "all_versions",
     "allowed_triggers",
     "apply_proposal",
@@ -90,6 +102,7 @@ __all__ = [
     "get_lifecycle",
     "graphviz",
     "is_terminal",
+    "lifecycle_for",
     "load_plan",
     "load_proposal",
     "mermaid",
@@ -97,4 +110,5 @@ __all__ = [
     "plan_from_data",
     "proposal_from_data",
     "shared_machine",
+    "validation_problems",
 ]

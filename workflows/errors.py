@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mergepilot.orgchart.errors import InvalidOrgData, MergepilotError, Problem
-from mergepilot.orgchart.findings import Finding
+from mergepilot.orgchart import Finding, InvalidOrgData, MergepilotError, Problem
 
 __all__ = [
     "GuardFailed",

@@ -31,9 +31,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mergepilot.orgchart import ChangeRecord, Level, OrgGraph, Problem, Territory, Unit
-from mergepilot.orgchart.loaders import error_message, parse_yaml, read_text
-from mergepilot.orgchart.model import Count, Id, Text
+from mergepilot.orgchart import (
+    ChangeRecord,
+    Count,
+    Id,
+    Level,
+    OrgGraph,
+    Problem,
+    Territory,
+    Text,
+    Unit,
+    error_message,
+    parse_yaml,
+    read_text,
+)
 
 from .errors import InvalidProposal
 
@@ -279,6 +290,12 @@ class Proposal(_Model):
         if self.kind != k.ADMIN_UNIT_MERGER:
             unused("unit_merges")
         return out
+
+    @property
+    def begins(self) -> date | None:
+        """The day the change takes effect: ``effective``, else the pilot's ``start``
+        (None: undated, it begins when it is approved and the clock next moves)."""
+        return self.effective or (self.pilot.start if self.pilot else None)
 
     def unit_ids(self) -> list[str]:
         """The existing units the proposal names: ``units``, then ``into`` when set."""

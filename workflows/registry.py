@@ -14,8 +14,9 @@ from .errors import UnknownLifecycle
 from .lifecycle import Lifecycle
 from .merger import MERGER_V1
 from .pilot import PILOT_V1, PILOT_V2
+from .proposal import Proposal
 
-__all__ = ["CHANGE_KINDS", "LIFECYCLES", "all_versions", "get_lifecycle"]
+__all__ = ["CHANGE_KINDS", "LIFECYCLES", "all_versions", "get_lifecycle", "lifecycle_for"]
 
 _VERSIONS: Mapping[str, Mapping[int, Lifecycle]] = MappingProxyType({
     lc_list[0].name: MappingProxyType({lc.version: lc for lc in lc_list})
@@ -60,3 +61,12 @@ def all_versions(name: str) -> tuple[Lifecycle, ...]:
     if versions is None:
         raise UnknownLifecycle(name, None, sorted(_VERSIONS))
     return tuple(versions[v] for v in sorted(versions))
+
+
+def lifecycle_for(proposal: Proposal) -> str:
+    """The lifecycle ``proposal`` goes through: its own (``lifecycle``) when its kind can
+    take it (:data:`CHANGE_KINDS`), else its kind's first -- an administrative-unit merger
+    is decided by other bodies (``admin_unit_merger``), whatever the file says."""
+    name = proposal.lifecycle.value
+    allowed = CHANGE_KINDS[proposal.kind.value]
+    return name if name in allowed else allowed[0]

@@ -7,6 +7,7 @@ of error severity, 2 input that cannot be used (a ``MergepilotError``).
 
 from __future__ import annotations
 
-from .app import app, main
+from .app import app
+from .main import main
 
 __all__ = ["app", "main"]

@@ -10,8 +10,7 @@ import json
 
 import typer
 
-from mergepilot.engine.api import Engine
-from mergepilot.engine.audit import replay, verify
+from mergepilot.engine import Engine, replay, verify
 
 from .app import app, console
 from .db import DbOption

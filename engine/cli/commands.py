@@ -2,4 +2,14 @@
 
 from __future__ import annotations
 
-from . import audit, db, demo, diagram, lifecycle, org, overlaps, simulate, validate  # noqa: F401
+from . import (  # noqa: F401
+    audit,
+    db,
+    demo,
+    diagram,
+    org,
+    overlaps,
+    proposals,
+    simulate,
+    validate,
+)

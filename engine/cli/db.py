@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mergepilot.engine.api import DEFAULT_URL
-from mergepilot.engine.errors import StoreError
-from mergepilot.engine.store import SCHEMA_REVISION, Store
+from mergepilot.engine import DEFAULT_URL, SCHEMA_REVISION, Store, StoreError
 
 from .app import app, console
 

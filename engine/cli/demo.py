@@ -11,10 +11,9 @@ from pathlib import Path
 
 import typer
 
+from mergepilot.engine.planning import DEMO_PLAN, write_report
 from mergepilot.orgchart import sample_baseline, sample_org
 
-from ..data import DEMO_PLAN
-from ..report import write_report
 from .app import app, console
 from .simulate import print_summary, resolve_plan, run
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import typer
 
-from mergepilot.workflows import WorkflowError, get_lifecycle
-from mergepilot.workflows.diagram import dot, graphviz, mermaid
-from mergepilot.workflows.registry import LIFECYCLES
+from mergepilot.workflows import LIFECYCLES, WorkflowError, dot, get_lifecycle, graphviz, mermaid
 
 from .app import app
 

@@ -1,4 +1,5 @@
-"""``mergepilot org check|show|metrics``: look at org files without a database."""
+"""``mergepilot org check|show|metrics`` look at org files without a database;
+``org load|export`` put an org into the store and take it out (at a date)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import json
 from pathlib import Path
 
 import typer
+import yaml
 from rich.table import Table
 
+from mergepilot.engine import Engine
 from mergepilot.orgchart import (
     InvalidOrgData,
     Level,
@@ -17,11 +20,14 @@ from mergepilot.orgchart import (
     Problem,
     load_org,
     metrics,
+    save_org,
 )
 
 from .app import app, console, err_console
+from .common import day_option, say
+from .db import DbOption
 
-__all__ = ["metrics_tables", "org_app"]
+__all__ = ["metrics_tables", "org_app", "org_export", "org_load"]
 
 org_app = typer.Typer(help="Check, show and count org files (YAML, JSON, Excel, CSV folder).",
                       no_args_is_help=True)
@@ -139,3 +145,38 @@ def metrics_cmd(file: Path = FileArg,
     org = load_org(file)
     base = load_org(baseline) if baseline is not None else None
     print_metrics(org, base, as_json)
+
+
+@org_app.command("load")
+def org_load(
+    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder."),
+    as_of: str | None = typer.Option(None, "--as-of",
+                                     help="Date the org holds from (default: its as_of)."),
+    db: str | None = DbOption,
+) -> None:
+    """Make FILE the current org of the store (the first load starts the clock)."""
+    with Engine.open(db) as engine:
+        engine.load_org(file, as_of=day_option(as_of, "--as-of") if as_of else None)
+        org = engine.org()
+        say(f"loaded {file}: {len(org.units())} units; clock at {engine.today}")
+
+
+@org_app.command("export")
+def org_export(
+    output: Path | None = typer.Option(
+        None, "--output", "-o",
+        help="Write the bundle here (.yaml/.json/.xlsx or a folder); default: YAML on "
+             "standard output."),
+    at: str | None = typer.Option(None, "--at", help="The org as it stood on this date "
+                                                     "(default: now)."),
+    db: str | None = DbOption,
+) -> None:
+    """The stored org -- now, or as it stood on a date -- as an org bundle."""
+    with Engine.open(db) as engine:
+        org = engine.org(at=day_option(at, "--at") if at else None).to_org()
+    if output is None:
+        typer.echo(yaml.safe_dump(org.model_dump(mode="json", exclude_defaults=True),
+                                  allow_unicode=True, sort_keys=False, width=120), nl=False)
+        return
+    save_org(org, output)
+    say(f"wrote {output}: {len(org.units)} units")

@@ -12,15 +12,22 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mergepilot.orgchart import Org, load_org, sample_baseline, sample_org
-from mergepilot.orgchart.errors import Problem
+from mergepilot.engine import Policy, load_policy
+from mergepilot.engine.planning import (
+    COMPARED_METRICS,
+    SUMMARY_METRICS,
+    Scenario,
+    SimulationResult,
+    compare_results,
+    load_scenario,
+    plan_path,
+    shipped_plans,
+    simulate,
+    write_report,
+)
+from mergepilot.orgchart import Org, Problem, load_org, sample_baseline, sample_org
 from mergepilot.workflows import InvalidProposal
 
-from ..data import plan_path, shipped_plans
-from ..policy import Policy, load_policy
-from ..report import SUMMARY_METRICS, write_report
-from ..scenarios import COMPARED_METRICS, compare_results
-from ..simulation import Scenario, SimulationResult, load_scenario, simulate
 from .app import app, console, err_console
 
 __all__ = ["compare_cmd", "print_summary", "resolve_plan", "simulate_cmd"]

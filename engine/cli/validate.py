@@ -17,9 +17,7 @@ from typing import Any
 import typer
 from pydantic import BaseModel, TypeAdapter
 
-from mergepilot.engine.errors import ValidationFailed
-from mergepilot.engine.policy import Policy, load_policy
-from mergepilot.engine.rules import validate_plan
+from mergepilot.engine import Policy, ValidationFailed, load_policy, validate_plan
 from mergepilot.orgchart import Finding, InvalidOrgData, Org, OrgGraph, Problem, load_org
 from mergepilot.workflows import Plan, Proposal, load_plan
 

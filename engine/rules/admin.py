@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mergepilot.orgchart import Finding
-from mergepilot.orgchart.standards import below_standard_findings
+from mergepilot.orgchart import Finding, below_standard_findings
 from mergepilot.workflows import ProposalKind
 
 from .core import PlanContext, RuleContext, rule

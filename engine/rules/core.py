@@ -22,8 +22,7 @@ from datetime import date
 from typing import Any, Literal
 
 from mergepilot.orgchart import ChangeRecord, Finding, OrgGraph, Severity, Unit, UnknownId
-from mergepilot.workflows import Plan, Proposal, ProposalKind
-from mergepilot.workflows.proposal import MERGING_KINDS
+from mergepilot.workflows import MERGING_KINDS, Plan, Proposal, ProposalKind
 
 from ..policy import Policy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mergepilot.orgchart import Finding
-from mergepilot.workflows.proposal import add_months
+from mergepilot.workflows import add_months
 
 from .core import MERGING_KINDS, RuleContext, rule
 
@@ -25,7 +25,7 @@ def deputies(ctx: RuleContext) -> Iterator[Finding]:
     if standard is None or unit.deputies <= standard.max_deputies:
         return
     months = ctx.policy.deputies_months_to_standard
-    start = p.effective or (p.pilot.start if p.pilot else None)
+    start = p.begins
     deadline = add_months(start, months) if start else None
     by = (f"by {deadline.isoformat()}" if deadline else
           f"within {months} months of the effective date")

@@ -90,7 +90,7 @@ def regulations_relied_on(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("LEGAL-NO-BASIS", "the proposal names no regulation it relies on",
                           [p.id])
         return
-    on = ctx.running_on or p.effective or (p.pilot.start if p.pilot else None)
+    on = ctx.running_on or p.begins
     for ident in p.regulations:
         reg = _regulation(g, ident)
         if reg is not None and on is not None and not reg.in_force(on):

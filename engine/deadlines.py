@@ -29,8 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from mergepilot.orgchart import Finding, OrgGraph, Severity, Unit
-from mergepilot.workflows.lifecycle import Instance
-from mergepilot.workflows.proposal import Proposal, add_months
+from mergepilot.workflows import Instance, Proposal, add_months
 
 from .policy import Policy
 from .store import Deadline, Event

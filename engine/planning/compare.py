@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EngineError
-from .simulation import SimulationResult, YearMetrics
-from .store import canonical_json
+from mergepilot.engine import EngineError, canonical_json
+
+from .result import SimulationResult, YearMetrics
 
 __all__ = ["COMPARED_METRICS", "Comparison", "compare_results"]
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mergepilot.orgchart import Bloc, Org, Unit
 
-from .simulation import ProposalTimeline, SimulationResult
+from .result import ProposalTimeline, SimulationResult
 
 __all__ = ["SUMMARY_METRICS", "render_report", "write_report"]
 
@@ -92,7 +92,7 @@ def _charts(r: SimulationResult) -> list[dict[str, str]]:
     staff_target = next((t for t in r.targets if t.kind == "staff"), None)
     target = None
     if staff_target is not None:
-        from .policy import Policy
+        from ..policy import Policy
 
         share = _staff_share(staff_target.required) or Policy().staff_reduction_target
         target = (staff_target.year or xs[-1], r.baseline.total.staff_quota * (1 - share),
@@ -230,7 +230,7 @@ def _spans(p: ProposalTimeline, end: date) -> list[tuple[str, date, date]]:
 def render_report(result: SimulationResult, *, territory: str | None = None,
                   title: str | None = None) -> str:
     """The HTML report of ``result`` as text (one self-contained page)."""
-    env = Environment(loader=PackageLoader("mergepilot.engine", "templates"),
+    env = Environment(loader=PackageLoader("mergepilot.engine.planning", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     territory = territory or result.territory

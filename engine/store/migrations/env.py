@@ -11,7 +11,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from mergepilot.engine.store import metadata
+from mergepilot.engine.store.schema import metadata
 
 config = context.config
 

@@ -1,24 +1,5 @@
-"""The durable store: the only module of mergepilot that imports SQLAlchemy (with the
-Alembic migrations in ``mergepilot.engine.migrations``, which describe its schema).
-
-Tables (schema revision ``0002``, created by the Alembic migrations in
-``mergepilot.engine.migrations``):
-
-===============  ==========================================================================
-table            holds
-===============  ==========================================================================
-org_snapshots    the whole org bundle as JSON, taken at load and every few changes
-org_head         one row: the version of the current org and the last change applied to it
-change_records   every change made to the org (``apply`` / ``revert``), as ChangeRecord JSON
-proposals        one row per proposal: payload, lifecycle, definition version, state, data,
-                 and a ``version`` column for optimistic concurrency
-events           the event log, one row per transition, hash-chained per proposal; the
-                 database refuses UPDATE and DELETE on it (triggers made by the migration)
-deadlines        dates someone must act by (deputies back at the standard, pilot reviews)
-clock            one row: the simulated date
-refusals         triggers refused for want of the role: append-only, one hash chain
-refusal_head     one row: how many refusals there are and the last one's hash
-===============  ==========================================================================
+"""The durable store: the only part of mergepilot that imports SQLAlchemy (this package,
+with its schema and migrations).
 
 Every write goes through :meth:`Store.commit` with a :class:`UnitOfWork`: one database
 transaction that checks the expected versions (``UPDATE ... WHERE version = ?`` and the
@@ -29,25 +10,16 @@ the bytes hashed into the event chain are the bytes stored, on SQLite and Postgr
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
     bindparam,
     create_engine,
     event,
@@ -58,455 +30,27 @@ from sqlalchemy import (
 )
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
 
-from .errors import ConcurrentTransition, DuplicateProposal, StoreError
-
-# UnitOfWork, ProposalUpdate, DeadlineUpdate and OrgHead are the seam between the engine
-# and the store, not public API.
-__all__ = [
-    "GENESIS_HASH",
-    "SCHEMA_REVISION",
-    "ChangeEntry",
-    "Deadline",
-    "Event",
-    "ProposalState",
-    "Refusal",
-    "Snapshot",
-    "Store",
-    "StoredProposal",
-    "canonical_json",
-    "event_hash",
-    "payload_digest",
-]
-
-#: the Alembic revision this code expects the database to be at.
-SCHEMA_REVISION = "0002"
-#: ``prev_hash`` of the first event of a proposal.
-GENESIS_HASH = "0" * 64
-
-
-# One encoder for every call: json.dumps with options builds a new encoder each time,
-# which costs more than the encoding of a small event.
-_CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          default=str)
-
-
-_new_object = object.__new__
-_quote = encode_basestring  # what _CANON uses for strings (ensure_ascii=False)
-_ISO_DATES: dict[date, str] = {}
-
-
-def _iso(day: date) -> str:
-    """``day.isoformat()``, remembered: a batch writes thousands of events on few dates."""
-    text = _ISO_DATES.get(day)
-    if text is None:
-        text = _ISO_DATES[day] = day.isoformat()
-        if len(_ISO_DATES) > 10_000:
-            _ISO_DATES.clear()
-    return text
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no spaces: the same value always gives the same text."""
-    return _CANON.encode(value)
-
-
-def payload_digest(payload: Mapping[str, Any]) -> str:
-    """sha256 of a proposal's payload as canonical JSON: its ``propose`` event records it
-    (``params.payload_sha256``), so the hash chain covers the change the proposal makes."""
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
-
-
-def event_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
-    """sha256 over the previous hash and the canonical JSON of the event body."""
-    return hashlib.sha256((prev_hash + _CANON.encode(body)).encode()).hexdigest()
+from ..errors import ConcurrentTransition, DuplicateProposal, StoreError
+from .chain import _iso, canonical_json, event_hash
+from .records import (
+    ChangeEntry,
+    Deadline,
+    Event,
+    OrgHead,
+    ProposalState,
+    ProposalUpdate,
+    Refusal,
+    Snapshot,
+    StoredProposal,
+    UnitOfWork,
+)
+from .schema import SCHEMA_REVISION, metadata
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-# -- the schema ---------------------------------------------------------------------------
-
-_ID = 200  # ids are at most 200 characters (orgchart.model.Id)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class OrgSnapshotRow(Base):
-    __tablename__ = "org_snapshots"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    taken_on: Mapped[date] = mapped_column(Date, index=True)
-    change_seq: Mapped[int] = mapped_column(Integer)  # last change record it includes
-    reason: Mapped[str] = mapped_column(String(20))  # load | periodic
-    bundle: Mapped[str] = mapped_column(Text)
-    wall_time: Mapped[str] = mapped_column(String(40))
-
-
-class OrgHeadRow(Base):
-    __tablename__ = "org_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    change_seq: Mapped[int] = mapped_column(Integer)
-
-
-class ChangeRow(Base):
-    __tablename__ = "change_records"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_id: Mapped[str] = mapped_column(String(_ID), index=True)
-    event_seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(10))  # apply | revert
-    effective_on: Mapped[date] = mapped_column(Date, index=True)
-    record: Mapped[str] = mapped_column(Text)
-    wall_time: Mapped[str] = mapped_column(String(40))
-
-
-class ProposalRow(Base):
-    __tablename__ = "proposals"
-
-    id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(60))
-    lifecycle: Mapped[str] = mapped_column(String(60))
-    definition_version: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(60), index=True)
-    data: Mapped[str] = mapped_column(Text)
-    payload: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
-    effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    created_on: Mapped[date] = mapped_column(Date)
-    updated_at: Mapped[str] = mapped_column(String(40))
-
-
-class EventRow(Base):
-    __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("proposal_id", "seq", name="uq_events_proposal_seq"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_id: Mapped[str] = mapped_column(String(_ID), ForeignKey("proposals.id"))
-    seq: Mapped[int] = mapped_column(Integer)  # == the proposal's version after the event
-    trigger: Mapped[str] = mapped_column(String(60))
-    source: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    dest: Mapped[str] = mapped_column(String(60))
-    actor: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(60))
-    reason: Mapped[str] = mapped_column(Text)
-    params: Mapped[str] = mapped_column(Text)
-    effect: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    sim_date: Mapped[date] = mapped_column(Date)
-    wall_time: Mapped[str] = mapped_column(String(40))
-    lifecycle: Mapped[str] = mapped_column(String(60))
-    definition_version: Mapped[str] = mapped_column(String(40))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class DeadlineRow(Base):
-    __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_on"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_id: Mapped[str] = mapped_column(String(_ID), ForeignKey("proposals.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20))  # open | met | missed | cancelled
-    ids: Mapped[str] = mapped_column(Text)
-    data: Mapped[str] = mapped_column(Text)
-    created_on: Mapped[date] = mapped_column(Date)
-    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    finding: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class ClockRow(Base):
-    __tablename__ = "clock"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    today: Mapped[date | None] = mapped_column(Date, nullable=True)
-    version: Mapped[int] = mapped_column(Integer)
-
-
-class RefusalRow(Base):
-    __tablename__ = "refusals"
-
-    # The position in the chain, taken from refusal_head (a sequence would leave holes).
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    proposal_id: Mapped[str] = mapped_column(String(_ID), index=True)
-    trigger: Mapped[str] = mapped_column(String(60))
-    state: Mapped[str] = mapped_column(String(60))
-    actor: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(60))
-    reason: Mapped[str] = mapped_column(Text)
-    message: Mapped[str] = mapped_column(Text)
-    sim_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    wall_time: Mapped[str] = mapped_column(String(40))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class RefusalHeadRow(Base):
-    __tablename__ = "refusal_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    count: Mapped[int] = mapped_column(Integer)
-    last_hash: Mapped[str] = mapped_column(String(64))
-
-
-metadata = Base.metadata
-
-# -- values the store hands out and takes in ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    """One transition in the append-only log of a proposal.
-
-    ``seq`` counts the proposal's events from 1 and equals its version after the event;
-    ``on`` is the simulated date, ``at`` the wall-clock time (UTC). ``hash`` is sha256 over
-    ``prev_hash`` and the canonical JSON of :meth:`body`, chaining the events of a proposal.
-    """
-
-    proposal_id: str
-    seq: int
-    trigger: str
-    source: str | None
-    dest: str
-    actor: str
-    role: str
-    reason: str
-    params: Mapping[str, Any]
-    effect: str | None
-    on: date
-    at: str
-    lifecycle: str
-    definition_version: str
-    prev_hash: str
-    hash: str
-
-    def body(self) -> dict[str, Any]:
-        """Every field except the hashes: what the hash covers."""
-        return {
-            "proposal_id": self.proposal_id, "seq": self.seq, "trigger": self.trigger,
-            "source": self.source, "dest": self.dest, "actor": self.actor, "role": self.role,
-            "reason": self.reason, "params": dict(self.params), "effect": self.effect,
-            "on": self.on.isoformat(), "at": self.at, "lifecycle": self.lifecycle,
-            "definition_version": self.definition_version,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.body(), "prev_hash": self.prev_hash, "hash": self.hash}
-
-    @classmethod
-    def make(cls, *, prev_hash: str, proposal_id: str, seq: int, trigger: str,
-             source: str | None, dest: str, actor: str, role: str, reason: str,
-             params: Mapping[str, Any], effect: str | None, on: date, at: str,
-             lifecycle: str, definition_version: str) -> Event:
-        """Build an event and compute its hash from ``prev_hash`` and the fields."""
-        # canonical_json(body()) written out by hand (sorted keys, the encoder's own string
-        # escaping): a third of the generic encoder's time on the path of every transition.
-        # tests/test_engine.py checks that both give the same text.
-        q = _quote
-        text = (
-            f'{{"actor":{q(actor)},"at":{q(at)},"definition_version":{q(definition_version)},'
-            f'"dest":{q(dest)},"effect":{"null" if effect is None else q(effect)},'
-            f'"lifecycle":{q(lifecycle)},"on":"{_iso(on)}",'
-            f'"params":{_CANON.encode(dict(params)) if params else "{}"},'
-            f'"proposal_id":{q(proposal_id)},"reason":{q(reason)},"role":{q(role)},'
-            f'"seq":{int(seq)},"source":{"null" if source is None else q(source)},'
-            f'"trigger":{q(trigger)}}}')
-        digest = hashlib.sha256((prev_hash + text).encode()).hexdigest()
-        # A frozen dataclass's __init__ sets each of its 16 fields through
-        # object.__setattr__: over a third of this method. Filling __dict__ at once builds
-        # the same object (equal, still frozen to callers) in less than half the time.
-        ev = _new_object(cls)
-        ev.__dict__.update({
-            "proposal_id": proposal_id, "seq": seq, "trigger": trigger, "source": source,
-            "dest": dest, "actor": actor, "role": role, "reason": reason, "params": params,
-            "effect": effect, "on": on, "at": at, "lifecycle": lifecycle,
-            "definition_version": definition_version, "prev_hash": prev_hash,
-            "hash": digest})
-        return ev
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A trigger refused because the actor did not act as a role its definition declares.
-
-    Nothing of the refused trigger was written but this record. Refusals form one
-    append-only log: ``seq`` counts from 1 without gaps and ``hash`` is sha256 over
-    ``prev_hash`` and the canonical JSON of :meth:`body` (``mergepilot audit verify``
-    checks the chain). ``state`` is where the proposal was, ``message`` the error given.
-    """
-
-    seq: int
-    proposal_id: str
-    trigger: str
-    state: str
-    actor: str
-    role: str
-    reason: str
-    message: str
-    on: date | None
-    at: str
-    prev_hash: str = ""
-    hash: str = ""
-
-    def body(self) -> dict[str, Any]:
-        """Every field except the hashes: what the hash covers."""
-        return {
-            "seq": self.seq, "proposal_id": self.proposal_id, "trigger": self.trigger,
-            "state": self.state, "actor": self.actor, "role": self.role,
-            "reason": self.reason, "message": self.message,
-            "on": None if self.on is None else self.on.isoformat(), "at": self.at,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.body(), "prev_hash": self.prev_hash, "hash": self.hash}
-
-
-@dataclass(frozen=True)
-class StoredProposal:
-    """A proposal row: its payload (the proposal as JSON) and where it is in its lifecycle."""
-
-    id: str
-    kind: str
-    lifecycle: str
-    definition_version: str
-    state: str
-    data: Mapping[str, Any]
-    payload: Mapping[str, Any]
-    version: int
-    effective_on: date | None
-    last_hash: str
-    created_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class ProposalState:
-    """Where a proposal is in its lifecycle, without its payload: what firing needs."""
-
-    id: str
-    lifecycle: str
-    definition_version: str
-    state: str
-    data: Mapping[str, Any]
-    version: int
-    last_hash: str
-    effective_on: date | None
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A date by which something must be done; ``finding`` is set when it was missed."""
-
-    id: int
-    proposal_id: str
-    kind: str
-    due_on: date
-    status: str
-    ids: tuple[str, ...]
-    data: Mapping[str, Any]
-    created_on: date
-    resolved_on: date | None = None
-    finding: Mapping[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "proposal_id": self.proposal_id, "kind": self.kind,
-            "due_on": self.due_on.isoformat(), "status": self.status, "ids": list(self.ids),
-            "data": dict(self.data), "created_on": self.created_on.isoformat(),
-            "resolved_on": self.resolved_on.isoformat() if self.resolved_on else None,
-            "finding": dict(self.finding) if self.finding is not None else None,
-        }
-
-
-@dataclass(frozen=True)
-class ChangeEntry:
-    """A change made to the org by a proposal's transition (``kind`` apply or revert)."""
-
-    seq: int
-    proposal_id: str
-    event_seq: int
-    kind: str
-    effective_on: date
-    record: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The whole org bundle as it stood after change ``change_seq``, taken on ``taken_on``."""
-
-    id: int
-    taken_on: date
-    change_seq: int
-    reason: str
-    bundle: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class OrgHead:
-    """The version of the current org and the last change applied to it (0: none yet)."""
-
-    version: int
-    change_seq: int
-
-
-@dataclass(frozen=True)
-class ProposalUpdate:
-    """Move proposal ``id`` from ``expected_version`` to ``version`` with a new state."""
-
-    id: str
-    expected_version: int
-    version: int
-    state: str
-    data: Mapping[str, Any]
-    last_hash: str
-
-
-@dataclass(frozen=True)
-class DeadlineUpdate:
-    """Close open deadline ``id`` as ``met``, ``missed`` (with its finding) or ``cancelled``."""
-
-    id: int
-    proposal_id: str
-    status: str
-    resolved_on: date
-    finding: Mapping[str, Any] | None = None
-
-
-@dataclass
-class UnitOfWork:
-    """Everything one atomic write does; :meth:`Store.commit` writes it all or nothing.
-
-    ``org_changes`` are (proposal id, event seq, kind, date, ChangeRecord JSON) in order;
-    ``org_expected_version`` must be set whenever ``org_changes`` or ``snapshot`` is, and
-    the org head moves to ``org_expected_version + 1``.
-    """
-
-    new_proposals: list[tuple[StoredProposal, str]] = field(default_factory=list)  # (row, at)
-    proposal_updates: list[ProposalUpdate] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    org_changes: list[tuple[str, int, str, date, Mapping[str, Any]]] = field(
-        default_factory=list)
-    #: (taken_on, reason, the org bundle as JSON text: Org.model_dump_json)
-    snapshot: tuple[date, str, str] | None = None
-    org_expected_version: int | None = None
-    new_deadlines: list[Deadline] = field(default_factory=list)  # ``id`` ignored
-    deadline_updates: list[DeadlineUpdate] = field(default_factory=list)
-    clock: tuple[int, date] | None = None  # (expected version, new today)
-    # refused triggers to log: seq and hashes are filled in by the store, in the transaction
-    refusals: list[Refusal] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.new_proposals or self.proposal_updates or self.events
-                    or self.org_changes or self.snapshot or self.new_deadlines
-                    or self.deadline_updates or self.clock or self.refusals)
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -680,7 +224,7 @@ class Store:
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option("script_location", "mergepilot.engine:migrations")
+        cfg.set_main_option("script_location", "mergepilot.engine.store:migrations")
         cfg.attributes["connection"] = conn
         return cfg
 

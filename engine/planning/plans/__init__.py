@@ -1,4 +1,4 @@
-"""Package data of the engine: the shipped scenarios (plans) for the sample province."""
+"""The shipped scenarios (plans) for the sample province, as package data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = ["DEMO_PLAN", "plan_path", "shipped_plans"]
 
-_PACKAGE = "mergepilot.engine.data.plans"
+_PACKAGE = "mergepilot.engine.planning.plans"
 #: the seeds' story, run by ``mergepilot demo``
 DEMO_PLAN = "quang_ngai_2018_2021"
 

@@ -1,0 +1,71 @@
+"""``main(argv) -> int``: run the CLI and turn every mergepilot error into one clear line
+and its exit code (0 fine, 1 findings of error severity, 2 input that cannot be used)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from mergepilot.orgchart import InvalidOrgData, MergepilotError
+
+from . import commands  # noqa: F401  (registers the commands on app)
+from .app import app, err_console, set_debug
+
+__all__ = ["main", "report_error"]
+
+
+def report_error(exc: MergepilotError) -> int:
+    """Print one line per problem of ``exc`` to stderr and return its exit code."""
+    if isinstance(exc, InvalidOrgData):
+        err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the input",
+                          highlight=False)
+        for p in exc.problems:
+            err_console.print(f"  {p}", markup=False, highlight=False)
+    else:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return exc.exit_code
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    # Typer vendors click in recent releases (typer._click); older ones use click itself.
+    import importlib
+
+    found: list[type[Exception]] = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(name).ClickException)
+        except ImportError:
+            continue
+    return tuple(found)
+
+
+_CLICK_ERRORS = _click_errors()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    set_debug(debug)
+    try:
+        # With standalone_mode=False click returns (not raises) the code of typer.Exit.
+        rc = app(args=args, prog_name="mergepilot", standalone_mode=False)
+    except MergepilotError as exc:
+        if debug:
+            raise
+        return report_error(exc)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        return 2
+    return rc if isinstance(rc, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

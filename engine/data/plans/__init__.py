@@ -1,1 +1,0 @@
-"""The shipped plans (YAML), written by scripts/make_plans.py."""
