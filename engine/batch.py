@@ -10,7 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mergepilot.orgchart import (
     ChangeRecord,
@@ -39,6 +39,7 @@ from mergepilot.workflows import (
     new_instance,
 )
 
+from .cache import EngineCache
 from .deadlines import REVIEW_KINDS, deadlines_on_start
 from .errors import (
     ConcurrentTransition,
@@ -48,15 +49,13 @@ from .errors import (
     UnknownProposal,
 )
 from .policy import Policy
-
-if TYPE_CHECKING:
-    from .engine import Engine
 from .store import (
     GENESIS_HASH,
     Deadline,
     Event,
     ProposalState,
     Refusal,
+    Store,
     StoredProposal,
     payload_digest,
 )
@@ -91,6 +90,17 @@ def _definition(name: str, version: int) -> tuple[Lifecycle, frozenset[str]]:
     return lc, frozenset(lc.terminal_states)
 
 
+class BatchHost(Protocol):
+    """What a batch needs of the engine that opens it (an :class:`~mergepilot.engine.Engine`):
+    the store it writes to, the cache it keeps in step, and how it judges approvals."""
+
+    store: Store
+    cache: EngineCache
+    policy: Policy
+    validator: Validator
+    snapshot_every: int | None
+
+
 @dataclass(frozen=True)
 class FireRequest:
     """One transition for :meth:`Engine.fire_many`."""
@@ -112,12 +122,12 @@ class _Pending:
     stored_version: int  # the row's version in the store (0: new in this batch)
     version: int
     last_hash: str
-    engine: Engine | None  # where to get the payload when a guard or effect needs it
+    engine: BatchHost | None  # where to get the payload when a guard or effect needs it
     new_row: StoredProposal | None = None  # the row to insert, for a new proposal
     _proposal: Proposal | None = None
 
     @classmethod
-    def of(cls, row: ProposalState, engine: Engine) -> _Pending:
+    def of(cls, row: ProposalState, engine: BatchHost) -> _Pending:
         return cls(instance_of(row), row.version, row.version, row.last_hash, engine)
 
     @property
@@ -155,7 +165,7 @@ class Batch:
     guards of later ones.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: BatchHost) -> None:
         self._engine = engine
         self._store = engine.store
         self._work = UnitOfWork()
