@@ -8,8 +8,9 @@ public calls; the runtime never imports it.
 from .compare import COMPARED_METRICS, Comparison, compare_results
 from .counting import count_graph
 from .plans import DEMO_PLAN, plan_path, shipped_plans
-from .report import SUMMARY_METRICS, render_report, write_report
+from .report import render_report, write_report
 from .result import (
+    SUMMARY_METRICS,
     FindingAt,
     ProposalTimeline,
     SimulationResult,

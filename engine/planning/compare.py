@@ -14,16 +14,13 @@ from typing import Any
 
 from mergepilot.engine import EngineError, canonical_json
 
-from .result import SimulationResult, YearMetrics
+from .result import SUMMARY_METRICS, SimulationResult, YearMetrics
 
 __all__ = ["COMPARED_METRICS", "Comparison", "compare_results"]
 
-#: The metrics compared (keys of :meth:`YearMetrics.metric`).
-COMPARED_METRICS: tuple[str, ...] = (
-    "units", "staff_quota", "staff_actual", "heads", "head_posts", "deputies",
-    "deputies_above_standard", "divisions", "public_service_units", "territories.district",
-    "territories.commune",
-)
+#: The metrics compared: the summary's, without their labels.
+COMPARED_METRICS: tuple[str, ...] = tuple(key for key, _label in SUMMARY_METRICS)
+
 
 
 def _value(m: YearMetrics | None, key: str) -> int | None:

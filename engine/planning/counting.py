@@ -27,6 +27,8 @@ from mergepilot.orgchart import (
 
 from .result import YearMetrics
 
+__all__ = ["count_graph"]
+
 # -- counting ----------------------------------------------------------------------------
 
 _COUNT_FIELDS = tuple(f.name for f in fields(Counts))

@@ -23,24 +23,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mergepilot.orgchart import Bloc, Org, Unit
 
-from .result import ProposalTimeline, SimulationResult
+from .result import SUMMARY_METRICS, ProposalTimeline, SimulationResult
 
-__all__ = ["SUMMARY_METRICS", "render_report", "write_report"]
+__all__ = ["render_report", "write_report"]
 
-#: (metric key, label) rows of the summary table.
-SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
-    ("units", "units (đầu mối)"),
-    ("staff_quota", "staff quota (biên chế)"),
-    ("staff_actual", "staff actual"),
-    ("heads", "heads (people)"),
-    ("head_posts", "head posts"),
-    ("deputies", "deputies"),
-    ("deputies_above_standard", "deputies above standard"),
-    ("divisions", "divisions"),
-    ("public_service_units", "public service units"),
-    ("territories.district", "districts"),
-    ("territories.commune", "communes"),
-)
 
 _BLOC_COLOURS = {Bloc.PARTY: "#d62728", Bloc.STATE: "#1f77b4", Bloc.FRONT: "#ff7f0e",
                  Bloc.PUBLIC_SERVICE: "#2ca02c", Bloc.ADMIN: "#7f7f7f"}

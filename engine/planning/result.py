@@ -20,9 +20,36 @@ from mergepilot.orgchart import (
 
 from .scenario import Scenario
 
+__all__ = [
+    "SUMMARY_METRICS",
+    "FindingAt",
+    "ProposalTimeline",
+    "SimulationResult",
+    "TargetResult",
+    "TimelineEntry",
+    "YearMetrics",
+]
+
 # -- the result --------------------------------------------------------------------------
 
 
+
+
+#: The metrics a simulation reports, as (key of :meth:`YearMetrics.metric`, label): the rows
+#: of the summary table and of a comparison, in this order.
+SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
+    ("units", "units (đầu mối)"),
+    ("staff_quota", "staff quota (biên chế)"),
+    ("staff_actual", "staff actual"),
+    ("heads", "heads (people)"),
+    ("head_posts", "head posts"),
+    ("deputies", "deputies"),
+    ("deputies_above_standard", "deputies above standard"),
+    ("divisions", "divisions"),
+    ("public_service_units", "public service units"),
+    ("territories.district", "districts"),
+    ("territories.commune", "communes"),
+)
 
 
 @dataclass(frozen=True)

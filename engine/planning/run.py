@@ -74,6 +74,8 @@ from .result import SimulationResult, YearMetrics
 from .scenario import Attrition, Scenario
 from .steps import Step, plan_steps
 
+__all__ = ["simulate"]
+
 # -- running -----------------------------------------------------------------------------
 
 

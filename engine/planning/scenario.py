@@ -27,6 +27,8 @@ from mergepilot.workflows import (
     validation_problems,
 )
 
+__all__ = ["Attrition", "Scenario", "ScenarioEvent", "load_scenario", "scenario_from_data"]
+
 # -- the scenario file -------------------------------------------------------------------
 
 
