@@ -307,6 +307,11 @@ def test_heads_fields_shape(data: dict[str, object], field: str) -> None:
     assert field in [f for _, f, _ in problems_of({"id": "X", **data})]
 
 
+def test_a_dumped_proposal_without_a_merger_reads_back() -> None:
+    p = proposal(kind="dissolve", units=["D1-NV"], functions_to="D1-VPUB")
+    assert Proposal.model_validate(p.model_dump(mode="json")) == p
+
+
 def test_the_schema_documents_the_heads_fields() -> None:
     props = Proposal.model_json_schema()["properties"]
     assert "deputies" in props["heads"]["description"]

@@ -311,7 +311,8 @@ class Proposal(_Model):
         if self.kind != k.ADMIN_UNIT_MERGER:
             unused("unit_merges")
         merges_units = self.kind in MERGING_KINDS and (n > 0 or bool(self.unit_merges))
-        if "heads" in self.model_fields_set and not merges_units:
+        # the default is accepted anywhere, so a dumped proposal reads back unchanged
+        if self.heads != "deputies" and not merges_units:
             out.append(("heads", f"not used by a {self.kind.value} proposal that merges no "
                                  "units"))
         if self.head is not None and not (self.kind in MERGING_KINDS and n > 0):
