@@ -49,9 +49,13 @@ from .standards import (
     Standard,
     StandardCheck,
     Standards,
+    StandardStatus,
     below_standard,
     below_standard_findings,
     below_standard_territories,
+    share_text,
+    unknown_standard_findings,
+    unknown_standard_territories,
 )
 
 __all__ = [
@@ -91,6 +95,7 @@ __all__ = [
     "SimilarityWeights",
     "Standard",
     "StandardCheck",
+    "StandardStatus",
     "Standards",
     "Territory",
     "Text",
@@ -124,6 +129,9 @@ __all__ = [
     "sample_path",
     "save_org",
     "scan_overlaps",
+    "share_text",
     "shared_functions",
+    "unknown_standard_findings",
+    "unknown_standard_territories",
     "worst",
 ]

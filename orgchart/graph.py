@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -40,16 +40,39 @@ from .model import (
     Org,
     Person,
     Post,
+    PostKind,
     Regulation,
     Role,
     Territory,
     Unit,
 )
 
-__all__ = ["OrgGraph"]
+__all__ = ["HeadsMode", "OrgGraph"]
 
 Node = tuple[str, str]
 _SUMMED = ("staff_quota", "staff_actual", "deputies", "divisions")
+
+#: What a merger does with the head posts it does not keep: they become deputy posts of
+#: the merged unit (same holder), or end (the holder leaves that post).
+HeadsMode = Literal["deputies", "leave"]
+_HEADS_MODES: tuple[str, ...] = ("deputies", "leave")
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    """The sum, or None (unknown) when any term is unknown."""
+    total = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _sum_area(values: Iterable[float | None]) -> float | None:
+    vals = list(values)
+    if any(v is None for v in vals):
+        return None
+    return round(sum(v for v in vals if v is not None), 6)
 
 
 class OrgGraph:
@@ -473,18 +496,83 @@ class OrgGraph:
                   Assignment(unit=target, function=a.function,
                              role=Role.LEAD if lead else Role.SUPPORT))
 
-    def _merge_into(self, sources: list[str], target: str) -> None:
-        """Move functions, posts and children of ``sources`` to ``target``; remove sources."""
+    def _plan_heads(self, group: list[str], heads: HeadsMode, head: str | None
+                    ) -> tuple[str | None, dict[str, Post | None], int]:
+        """Who leads the unit that ``group`` becomes, and what happens to every other post.
+
+        Returns the kept head post, a map post id -> the post as it becomes (kind and title
+        changed, unit not yet) or None when it ends, and by how much the deputy count
+        changes. Posts not in the map move unchanged.
+        """
+        if heads not in _HEADS_MODES:
+            raise IllegalChange(f"heads must be one of {', '.join(_HEADS_MODES)} "
+                                f"(got {heads!r})")
+        posts = [p for u in group for p in self.posts(u)]
+        head_posts = [p for p in posts if p.kind == PostKind.HEAD]
+        if head is not None:
+            chosen = self.post(head)
+            if chosen.kind != PostKind.HEAD:
+                raise IllegalChange(f"head: post {head!r} is not a head post")
+            if chosen.unit not in group:
+                raise IllegalChange(f"head: post {head!r} is not a head post of a merged "
+                                    f"unit ({', '.join(group)})")
+            kept: Post | None = chosen
+        else:
+            # The first unit of the group (the absorbing unit, or the first listed for an
+            # amalgamation) that has a head post; its first head post by id.
+            kept = next((p for u in group for p in head_posts if p.unit == u), None)
+        plan: dict[str, Post | None] = {}
+        delta = 0
+        # Each person keeps one post in the merged unit: the head post if they hold the
+        # kept one, else one deputy post (an existing one before a converted head post).
+        placed: set[str] = set()
+        if kept is not None and kept.holder is not None:
+            placed.add(kept.holder)
+        for p in posts:
+            if p.kind != PostKind.DEPUTY or p.holder is None:
+                continue
+            if p.holder in placed:
+                plan[p.id] = None
+                delta -= 1
+            else:
+                placed.add(p.holder)
+        for p in head_posts:
+            if kept is not None and p.id == kept.id:
+                continue
+            if heads == "leave" or p.holder is None or p.holder in placed:
+                plan[p.id] = None
+                continue
+            placed.add(p.holder)
+            title = f"Phó {p.title}" if p.title else ""
+            plan[p.id] = p.model_copy(update={"kind": PostKind.DEPUTY, "title": title})
+            delta += 1
+        return (None if kept is None else kept.id), plan, delta
+
+    def _merge_into(self, sources: list[str], target: str, heads: HeadsMode = "deputies",
+                    head: str | None = None) -> None:
+        """Move functions, posts and children of ``sources`` to ``target``; remove sources.
+
+        Figures add up (unknown if any term is unknown); the merged unit keeps one head
+        (see :meth:`absorb`)."""
         tgt: Unit = self.unit(target)
-        sums = {f: getattr(tgt, f) + sum(getattr(self.unit(s), f) for s in sources)
+        _, plan, delta = self._plan_heads([target, *sources], heads, head)
+        sums = {f: _sum([getattr(tgt, f), *(getattr(self.unit(s), f) for s in sources)])
                 for f in _SUMMED}
+        if sums["deputies"] is not None:
+            sums["deputies"] = max(sums["deputies"] + delta, 0)
         self._put("unit", target, tgt.model_copy(update=sums))
+        for pid, becomes in plan.items():
+            if becomes is None:
+                self._put("post", pid, None)
+        for u in [target, *sources]:
+            for post in self.posts(u):
+                becomes = plan.get(post.id, post)
+                assert becomes is not None
+                self._put("post", post.id, becomes.model_copy(update={"unit": target}))
         for s in sources:
             for a in self.assignments(s):
                 self._put("assignment", (s, a.function), None)
                 self._hand_over(a, target)
-            for post in self.posts(s):
-                self._put("post", post.id, post.model_copy(update={"unit": target}))
             for child in self.children(s):
                 if child.id not in sources:
                     self._put("unit", child.id, child.model_copy(update={"parent": target}))
@@ -518,9 +606,19 @@ class OrgGraph:
                     f"{what} would report to {target_parent!r}, which reports to {a!r}, "
                     "a unit being merged: that makes a cycle")
 
-    def amalgamate(self, units: Iterable[str], into: Unit) -> ChangeRecord:
+    def amalgamate(self, units: Iterable[str], into: Unit, *, heads: HeadsMode = "deputies",
+                   head: str | None = None) -> ChangeRecord:
         """hợp nhất: ``units`` become one new unit ``into``, which takes their functions
-        (lead wins over support), staff, deputies, divisions, posts and children."""
+        (lead wins over support), staff, deputies, divisions, posts and children.
+
+        Figures add up; one unknown term makes the sum unknown (None); ``into``'s own
+        figures are ignored. The new unit has ONE head: the head post ``head`` (a head
+        post of one of ``units``), by default the head post of the first listed unit that
+        has one. The other head posts become deputy posts of the new unit with the same
+        holder (``heads="deputies"``, raising ``deputies`` by the number converted, when
+        known) or end (``heads="leave"``). A person keeps one post in the new unit: whoever
+        holds the kept head post (e.g. one person heading two merged units) keeps only that
+        post; a vacant head post that is not kept ends."""
         ids = self._check_sources(units, into.id, "amalgamate")
         if len(ids) < 2:
             raise IllegalChange("amalgamate needs at least two units")
@@ -528,13 +626,21 @@ class OrgGraph:
             raise IllegalChange(f"amalgamate: unit {into.id!r} already exists; use absorb")
         self._check_not_below(ids, into.parent, f"new unit {into.id!r}")
         start = into.model_copy(update={f: 0 for f in _SUMMED})
-        with self._change("amalgamate", {"units": ids, "into": into.id}) as out:
+        params: dict[str, Any] = {"units": ids, "into": into.id, "heads": heads}
+        if head is not None:
+            params["head"] = head
+        with self._change("amalgamate", params) as out:
             self._put("unit", into.id, start)
-            self._merge_into(ids, into.id)
+            self._merge_into(ids, into.id, heads, head)
         return out[0]
 
-    def absorb(self, units: Iterable[str], into: str) -> ChangeRecord:
-        """sáp nhập: ``units`` are folded into the existing unit ``into``, which keeps its id."""
+    def absorb(self, units: Iterable[str], into: str, *, heads: HeadsMode = "deputies",
+               head: str | None = None) -> ChangeRecord:
+        """sáp nhập: ``units`` are folded into the existing unit ``into``, which keeps its id.
+
+        As :meth:`amalgamate`; the head kept is ``into``'s head post unless ``head`` names
+        a head post of one of the merged units (if ``into`` has none, the first listed unit
+        with one)."""
         ids = self._check_sources(units, into, "absorb")
         target = self.unit(into)
         for u in ids:
@@ -543,8 +649,11 @@ class OrgGraph:
                     f"absorb: {u!r} is above {into!r} in reports-to; absorb the lower unit "
                     "into the higher one instead")
         self._check_not_below(ids, target.parent, f"unit {into!r}")
-        with self._change("absorb", {"units": ids, "into": into}) as out:
-            self._merge_into(ids, into)
+        params: dict[str, Any] = {"units": ids, "into": into, "heads": heads}
+        if head is not None:
+            params["head"] = head
+        with self._change("absorb", params) as out:
+            self._merge_into(ids, into, heads, head)
         return out[0]
 
     def dissolve(self, unit: str, functions_to: str | Mapping[str, str] | None = None
@@ -617,8 +726,9 @@ class OrgGraph:
     def merge_territories(self, territories: Iterable[str], into: Territory | str
                           ) -> ChangeRecord:
         """sắp xếp đơn vị hành chính: territories become one (a new ``Territory`` or an
-        existing id). Area and population add up, borders are recomputed, and units and
-        child territories of the merged ones move to the result."""
+        existing id). Area and population add up (unknown if any is unknown), borders are
+        recomputed, and units and child territories of the merged ones move to the
+        result."""
         ids = list(territories)
         if not ids:
             raise IllegalChange("merge_territories: no territories given")
@@ -649,8 +759,8 @@ class OrgGraph:
         group = [*olds, base] if existing else olds
         borders = sorted({b for t in group for b in t.borders} - gone - {new_id})
         merged = base.model_copy(update={
-            "area_km2": round(sum(t.area_km2 for t in group), 6),
-            "population": sum(t.population for t in group),
+            "area_km2": _sum_area(t.area_km2 for t in group),
+            "population": _sum(t.population for t in group),
             "borders": (),
         })
         params = {"territories": ids, "into": new_id}

@@ -3,12 +3,17 @@ and the change against a baseline.
 
 Percentages are exact decimals rounded half-up to two places, as the seeds report them:
 389 posts cut of 3,422 is 11.37%, never 11.369999.
+
+A figure that some unit lacks (staff quota, staff actual, deputies, divisions: None in the
+record) makes the total unknown (None), and :attr:`Counts.unknown` says how many units
+lack it; a change with an unknown side is unknown. Counts of units, head posts and heads
+are always known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -16,6 +21,8 @@ from .graph import OrgGraph
 from .model import LEVEL_RANK, Bloc, Level, Org, PostKind, Territory, Unit
 
 __all__ = [
+    "FIGURES",
+    "METRICS",
     "Change",
     "Counts",
     "GroupBy",
@@ -31,6 +38,14 @@ _ROLLUP: dict[str, Level] = {"province": Level.PROVINCE, "district": Level.DISTR
                              "commune": Level.COMMUNE}
 
 
+#: Unit figures that may be unknown: their totals are None when any unit lacks them.
+FIGURES: tuple[str, ...] = ("staff_quota", "staff_actual", "deputies", "divisions")
+
+
+def _no_unknowns() -> dict[str, int]:
+    return dict.fromkeys(FIGURES, 0)
+
+
 def percent(part: int, whole: int) -> Decimal | None:
     """``part`` as a percentage of ``whole``, exact, rounded half-up to 0.01; None if whole is 0."""
     if whole == 0:
@@ -44,47 +59,70 @@ class Counts:
 
     ``heads`` counts distinct people holding a head post, so a concurrent post (one person
     heading two units) lowers it while ``head_posts`` stays; a unit without a recorded head
-    post adds to neither.
+    post adds to neither. ``staff_quota``, ``staff_actual``, ``deputies`` and ``divisions``
+    are None (unknown) when any unit of the group lacks the figure; ``unknown`` counts,
+    for each of them, the units that lack it.
     """
 
     units: int = 0
-    staff_quota: int = 0
-    staff_actual: int = 0
+    staff_quota: int | None = 0
+    staff_actual: int | None = 0
     head_posts: int = 0
     heads: int = 0
-    deputies: int = 0
-    divisions: int = 0
+    deputies: int | None = 0
+    divisions: int | None = 0
     public_service_units: int = 0
+    unknown: dict[str, int] = field(default_factory=_no_unknowns, hash=False)
 
-    def to_json(self) -> dict[str, int]:
-        return asdict(self)
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {m: getattr(self, m) for m in METRICS}
+        out["unknown"] = dict(self.unknown)
+        return out
+
+
+#: The metrics a :class:`Counts` holds, in order (every field but ``unknown``).
+METRICS: tuple[str, ...] = tuple(f.name for f in fields(Counts) if f.name != "unknown")
 
 
 @dataclass(frozen=True)
 class Change:
-    """One metric now against the baseline: ``absolute`` and ``percent`` of the baseline."""
+    """One metric now against the baseline: ``absolute`` and ``percent`` of the baseline.
 
-    baseline: int
-    current: int
+    Either side may be unknown (None); then ``absolute`` and ``percent`` are None too.
+    ``baseline_unknown`` / ``current_unknown``: how many units lack the figure on each side.
+    """
+
+    baseline: int | None
+    current: int | None
+    baseline_unknown: int = 0
+    current_unknown: int = 0
 
     @property
-    def absolute(self) -> int:
+    def absolute(self) -> int | None:
+        if self.current is None or self.baseline is None:
+            return None
         return self.current - self.baseline
 
     @property
     def percent(self) -> Decimal | None:
-        return percent(self.absolute, self.baseline)
+        absolute = self.absolute
+        if absolute is None or self.baseline is None:
+            return None
+        return percent(absolute, self.baseline)
 
     def to_json(self) -> dict[str, Any]:
         pct = self.percent
         return {"baseline": self.baseline, "current": self.current, "absolute": self.absolute,
-                "percent": None if pct is None else str(pct)}
+                "percent": None if pct is None else str(pct),
+                "unknown": {"baseline": self.baseline_unknown,
+                            "current": self.current_unknown}}
 
 
 def compare(current: Counts, baseline: Counts) -> dict[str, Change]:
     """Every metric of ``current`` against ``baseline``."""
-    return {f.name: Change(getattr(baseline, f.name), getattr(current, f.name))
-            for f in fields(Counts)}
+    return {m: Change(getattr(baseline, m), getattr(current, m),
+                      baseline.unknown.get(m, 0), current.unknown.get(m, 0))
+            for m in METRICS}
 
 
 def _as_org(org: Org | OrgGraph) -> Org:
@@ -119,14 +157,19 @@ def count_units(org: Org | OrgGraph, by: Sequence[GroupBy] = ()) -> dict[tuple[s
     terr = {t.id: t for t in o.territories}
     key_of = {u.id: _group_key(u, by, terr) for u in o.units}
     acc: dict[tuple[str, ...], dict[str, int]] = {}
+    missing: dict[tuple[str, ...], dict[str, int]] = {}
     holders: dict[tuple[str, ...], set[str]] = {}
     for u in o.units:
-        a = acc.setdefault(key_of[u.id], dict.fromkeys((f.name for f in fields(Counts)), 0))
+        k = key_of[u.id]
+        a = acc.setdefault(k, dict.fromkeys(METRICS, 0))
+        miss = missing.setdefault(k, _no_unknowns())
         a["units"] += 1
-        a["staff_quota"] += u.staff_quota
-        a["staff_actual"] += u.staff_actual
-        a["deputies"] += u.deputies
-        a["divisions"] += u.divisions
+        for f in FIGURES:
+            v = getattr(u, f)
+            if v is None:
+                miss[f] += 1
+            else:
+                a[f] += v
         a["public_service_units"] += u.bloc == Bloc.PUBLIC_SERVICE
     for p in o.posts:
         if p.kind != PostKind.HEAD or p.unit not in key_of:
@@ -137,7 +180,14 @@ def count_units(org: Org | OrgGraph, by: Sequence[GroupBy] = ()) -> dict[tuple[s
             holders.setdefault(k, set()).add(p.holder)
     for k, people in holders.items():
         acc[k]["heads"] = len(people)
-    return {k: Counts(**v) for k, v in sorted(acc.items())}
+    out: dict[tuple[str, ...], Counts] = {}
+    for k, v in sorted(acc.items()):
+        values: dict[str, int | None] = dict(v)
+        for f, n in missing[k].items():
+            if n:
+                values[f] = None
+        out[k] = Counts(**values, unknown=missing[k])  # type: ignore[arg-type]
+    return out
 
 
 @dataclass(frozen=True)

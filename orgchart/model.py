@@ -37,6 +37,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 #: Names and titles must say something: an empty cell is a missing value, not a name.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
+#: A count that may be unknown: None is "not known", never 0 (see :class:`Unit`).
+Figure = Count | None
+#: A natural area in km2 that may be unknown.
+Area = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] | None
 
 
 class Bloc(StrEnum):
@@ -95,14 +99,19 @@ def _sorted_ids(value: Any) -> Any:
 
 
 class Territory(_Record):
-    """An administrative unit (province, district, commune, village) as a territory."""
+    """An administrative unit (province, district, commune, village) as a territory.
+
+    ``area_km2`` and ``population`` are None when not known: an unknown figure is never
+    taken as 0 (a merger with an unknown member has an unknown total, and an unknown
+    territory is neither below nor above a standard).
+    """
 
     id: Id
     name: Name
     level: Level
     parent: Id | None = None
-    area_km2: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)] = 0.0
-    population: Count = 0
+    area_km2: Area = None
+    population: Figure = None
     region: RegionClass = RegionClass.OTHER
     borders: tuple[Id, ...] = ()
 
@@ -144,7 +153,12 @@ class Function(_Record):
 
 
 class Unit(_Record):
-    """A body: a Party board, a state office, a front organisation or a public service unit."""
+    """A body: a Party board, a state office, a front organisation or a public service unit.
+
+    ``staff_quota``, ``staff_actual``, ``deputies`` and ``divisions`` are None when not
+    known (an omitted figure is unknown, not 0); sums over units with an unknown figure
+    are unknown.
+    """
 
     id: Id
     name: Name
@@ -153,10 +167,10 @@ class Unit(_Record):
     territory: Id
     parent: Id | None = None
     kind: Text = ""
-    staff_quota: Count = 0
-    staff_actual: Count = 0
-    deputies: Count = 0
-    divisions: Count = 0
+    staff_quota: Figure = None
+    staff_actual: Figure = None
+    deputies: Figure = None
+    divisions: Figure = None
     regulations: tuple[Id, ...] = ()
 
     _norm_regs = field_validator("regulations", mode="before")(_sorted_ids)

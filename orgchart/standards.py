@@ -16,6 +16,13 @@ below ``share`` of the standard for its level and region class (``share`` 0.5 is
 2019-2021 rule of Resolution 37-NQ/TW; 0.7 the first test of 2023-2025). Levels without
 a row (central, village) are never below standard.
 
+An unknown area or population (None) is never taken as 0: a test that needs it is
+*unknown* (``None``), unless the known figure alone decides it (a territory with a known
+area above the share is not below standard whatever its population). Unknown territories
+are listed apart (:func:`unknown_standard_territories`, ``ADMIN-STANDARD-UNKNOWN``), never
+as below standard. Shares are printed floored to 0.1%, so a territory below a share never
+prints as meeting it (99.84% prints as 99.8%, not 100%).
+
 Typical use, e.g. from a rule::
 
     from mergepilot.orgchart.standards import DEFAULT_STANDARDS, below_standard
@@ -35,6 +42,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,18 +55,68 @@ from .model import Level, Org, RegionClass, Territory
 
 __all__ = [
     "ADMIN_BELOW_STANDARD",
+    "ADMIN_STANDARD_UNKNOWN",
     "DEFAULT_STANDARDS",
     "BelowStandard",
     "MergeOption",
     "Standard",
     "StandardCheck",
+    "StandardStatus",
     "Standards",
     "below_standard",
     "below_standard_findings",
     "below_standard_territories",
+    "share_text",
+    "unknown_standard_findings",
+    "unknown_standard_territories",
 ]
 
 ADMIN_BELOW_STANDARD = "ADMIN-BELOW-STANDARD"
+ADMIN_STANDARD_UNKNOWN = "ADMIN-STANDARD-UNKNOWN"
+
+
+class StandardStatus(StrEnum):
+    """The verdict of the below-standard test at a share."""
+
+    BELOW = "below"  # area and population both below the share
+    NOT_BELOW = "not_below"  # at least one of them reaches the share
+    UNKNOWN = "unknown"  # a figure the test needs is unknown
+
+
+def share_text(value: float | None, standard: float | None = None) -> str:
+    """``value`` (of ``standard``, or a ratio when no standard is given) as a percentage
+    floored to 0.1%, so that a share below a threshold never prints as reaching it;
+    ``unknown`` for None."""
+    if value is None:
+        return "unknown"
+    # repr: the shortest decimal that reads back as the float (0.7, not 0.69999...)
+    ratio = _dec(value) if standard is None else (
+        _dec(value) / _dec(standard) if standard else None)
+    if ratio is None:
+        return "n/a"
+    pct = (ratio * 100).quantize(Decimal("0.1"), ROUND_FLOOR)
+    return f"{pct.normalize():f}%" if pct == pct.to_integral() else f"{pct}%"
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    """Three-valued AND: False if either is False, None if either is unknown."""
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def _lt(ratio: float | None, share: float) -> bool | None:
+    return None if ratio is None else ratio < share
+
+
+def _ge(ratio: float | None, share: float) -> bool | None:
+    return None if ratio is None else ratio >= share
 
 
 class Standard(BaseModel):
@@ -82,26 +141,42 @@ _RESOLUTION_1211: dict[Level, dict[RegionClass, Standard]] = {
 
 @dataclass(frozen=True)
 class StandardCheck:
-    """A territory's area and population as shares of its standard (1.0 = exactly met)."""
+    """A territory's area and population as shares of its standard (1.0 = exactly met).
+
+    A figure, and so its ratio, may be unknown (None); tests then answer None (unknown)
+    unless the known figure alone decides them.
+    """
 
     territory: str
     level: Level
     region: RegionClass
     standard: Standard
-    area_km2: float
-    population: int
-    area_ratio: float
-    population_ratio: float
+    area_km2: float | None
+    population: int | None
+    area_ratio: float | None
+    population_ratio: float | None
     name: str = ""
 
-    def below(self, share: float) -> bool:
-        """Both area and population below ``share`` of the standard."""
-        return self.area_ratio < share and self.population_ratio < share
+    def below(self, share: float) -> bool | None:
+        """Both area and population below ``share`` of the standard; None if unknown."""
+        return _and(_lt(self.area_ratio, share), _lt(self.population_ratio, share))
 
     @property
-    def meets(self) -> bool:
-        """Both area and population at least the standard."""
-        return self.area_ratio >= 1 and self.population_ratio >= 1
+    def meets(self) -> bool | None:
+        """Both area and population at least the standard; None if unknown."""
+        return _and(_ge(self.area_ratio, 1), _ge(self.population_ratio, 1))
+
+    def status(self, share: float = 0.5) -> StandardStatus:
+        """below / not_below / unknown at ``share``."""
+        b = self.below(share)
+        return (StandardStatus.UNKNOWN if b is None
+                else StandardStatus.BELOW if b else StandardStatus.NOT_BELOW)
+
+    @property
+    def missing(self) -> list[str]:
+        """The figures that are unknown: ``area_km2``, ``population``."""
+        return [f for f, v in (("area_km2", self.area_km2), ("population", self.population))
+                if v is None]
 
 
 class Standards(BaseModel):
@@ -130,17 +205,21 @@ class Standards(BaseModel):
         """The standard of a level and region class; None when that level has none."""
         return self.table.get(Level(level), {}).get(RegionClass(region))
 
-    def check(self, level: Level | str, region: RegionClass | str, area_km2: float,
-              population: int, territory: str = "", name: str = "") -> StandardCheck | None:
-        """Ratios of an area and population (e.g. of a merged unit) against the standard."""
+    def check(self, level: Level | str, region: RegionClass | str, area_km2: float | None,
+              population: int | None, territory: str = "", name: str = ""
+              ) -> StandardCheck | None:
+        """Ratios of an area and population (e.g. of a merged unit) against the standard;
+        an unknown figure (None) has an unknown ratio."""
         std = self.standard_for(level, region)
         if std is None:
             return None
         return StandardCheck(
             territory=territory, level=Level(level), region=RegionClass(region), standard=std,
             area_km2=area_km2, population=population,
-            area_ratio=area_km2 / std.area_km2 if std.area_km2 else float("inf"),
-            population_ratio=population / std.population if std.population else float("inf"),
+            area_ratio=(None if area_km2 is None else
+                        area_km2 / std.area_km2 if std.area_km2 else float("inf")),
+            population_ratio=(None if population is None else
+                              population / std.population if std.population else float("inf")),
             name=name,
         )
 
@@ -149,10 +228,13 @@ class Standards(BaseModel):
         return self.check(territory.level, territory.region, territory.area_km2,
                           territory.population, territory.id, territory.name)
 
-    def is_below(self, territory: Territory, share: float | None = None) -> bool:
-        """Area and population both below ``share`` (default :attr:`share`) of the standard."""
+    def is_below(self, territory: Territory, share: float | None = None) -> bool | None:
+        """Area and population both below ``share`` (default :attr:`share`) of the standard;
+        None when a figure it needs is unknown; False for levels without a standard."""
         check = self.assess(territory)
-        return check is not None and check.below(self.share if share is None else share)
+        if check is None:
+            return False
+        return check.below(self.share if share is None else share)
 
 
 #: Resolution 1211/2016 as amended, share 0.5.
@@ -160,9 +242,9 @@ DEFAULT_STANDARDS = Standards()
 
 
 def below_standard(territory: Territory, standards: Standards | None = None, *,
-                   share: float | None = None) -> bool:
+                   share: float | None = None) -> bool | None:
     """True when ``territory``'s area and population are both below ``share`` of its
-    standard (default: the standards' own share, 0.5)."""
+    standard (default: the standards' own share, 0.5); None when that is unknown."""
     return (standards or DEFAULT_STANDARDS).is_below(territory, share)
 
 
@@ -173,19 +255,21 @@ class MergeOption:
     The merged unit is judged by the standard of the below-standard territory's region
     class. ``meets_standard``: the merged area and population both reach the full
     standard; ``still_below``: the merged unit would itself still be below the share.
+    Figures and verdicts are None (unknown) when the neighbour's figures are unknown.
     """
 
     neighbour: str
     same_parent: bool
-    neighbour_below: bool
-    area_km2: float
-    population: int
-    meets_standard: bool
-    still_below: bool
+    neighbour_below: bool | None
+    area_km2: float | None
+    population: int | None
+    meets_standard: bool | None
+    still_below: bool | None
 
     def to_json(self) -> dict[str, Any]:
         return {"neighbour": self.neighbour, "same_parent": self.same_parent,
-                "neighbour_below": self.neighbour_below, "area_km2": round(self.area_km2, 3),
+                "neighbour_below": self.neighbour_below,
+                "area_km2": None if self.area_km2 is None else round(self.area_km2, 3),
                 "population": self.population, "meets_standard": self.meets_standard,
                 "still_below": self.still_below}
 
@@ -203,22 +287,27 @@ class BelowStandard:
         label = c.territory if c.name in ("", c.territory) else f"{c.territory} ({c.name})"
         best = [o.neighbour for o in self.options if o.meets_standard]
         hint = (f"merging with {', '.join(best[:3])} would meet the standard" if best
-                else "no single neighbour brings it up to the standard" if self.options
-                else "it has no neighbour at its level")
+                else "no single neighbour is known to bring it up to the standard"
+                if self.options else "it has no neighbour at its level")
         return Finding(
             ADMIN_BELOW_STANDARD, Severity.WARNING,
-            f"{c.level.value} {label}: area {c.area_km2:g} km2 ({c.area_ratio:.0%}) and "
-            f"population {c.population:,} ({c.population_ratio:.0%}) are both below "
-            f"{self.share:.0%} of the standard; {hint}",
+            f"{c.level.value} {label}: area {c.area_km2:g} km2 "
+            f"({share_text(c.area_km2, c.standard.area_km2)}) and "
+            f"population {c.population:,} ({share_text(c.population, c.standard.population)})"
+            f" are both below {share_text(self.share)} of the standard; {hint}",
             (c.territory,),
             {"territory": c.territory, "level": c.level.value, "region": c.region.value,
              "area_km2": c.area_km2, "population": c.population,
              "standard": {"population": c.standard.population,
                           "area_km2": c.standard.area_km2},
-             "share": self.share, "area_ratio": round(c.area_ratio, 6),
-             "population_ratio": round(c.population_ratio, 6),
+             "share": self.share, "area_ratio": _round(c.area_ratio),
+             "population_ratio": _round(c.population_ratio),
              "neighbours": [o.to_json() for o in self.options]},
         )
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
 
 
 def _territories(source: Org | OrgGraph | Iterable[Territory]) -> list[Territory]:
@@ -241,6 +330,21 @@ def _inside(by_id: Mapping[str, Territory], tid: str, ancestor: str) -> bool:
     return False
 
 
+def _add(a: Any, b: Any) -> Any:
+    return None if a is None or b is None else a + b
+
+
+def _scan(source: Org | OrgGraph | Iterable[Territory], territory: str | None,
+          level: Level | str | None) -> list[Territory]:
+    terrs = _territories(source)
+    by_id = {t.id: t for t in terrs}
+    if territory is not None and territory not in by_id:
+        raise UnknownId("territory", territory)
+    return [t for t in sorted(terrs, key=lambda t: t.id)
+            if (level is None or t.level == Level(level))
+            and (territory is None or _inside(by_id, t.id, territory))]
+
+
 def below_standard_territories(
     source: Org | OrgGraph | Iterable[Territory],
     standards: Standards | None = None,
@@ -253,36 +357,32 @@ def below_standard_territories(
 
     Options list each bordering territory of the same level: first those whose merger
     meets the standard, then those that are below standard themselves, then by id.
+    A territory whose verdict is unknown (a figure missing) is not listed: see
+    :func:`unknown_standard_territories`.
     """
     standards = standards or DEFAULT_STANDARDS
     share = standards.share if share is None else share
-    terrs = _territories(source)
-    by_id = {t.id: t for t in terrs}
-    if territory is not None and territory not in by_id:
-        raise UnknownId("territory", territory)
+    by_id = {t.id: t for t in _territories(source)}
     out: list[BelowStandard] = []
-    for t in sorted(terrs, key=lambda t: t.id):
-        if level is not None and t.level != Level(level):
-            continue
-        if territory is not None and not _inside(by_id, t.id, territory):
-            continue
+    for t in _scan(source, territory, level):
         check = standards.assess(t)
-        if check is None or not check.below(share):
+        if check is None or check.below(share) is not True:
             continue
         options = []
         for nid in t.borders:
             n = by_id.get(nid)
             if n is None or n.level != t.level:
                 continue
-            merged = standards.check(t.level, t.region, t.area_km2 + n.area_km2,
-                                     t.population + n.population)
+            merged = standards.check(t.level, t.region, _add(t.area_km2, n.area_km2),
+                                     _add(t.population, n.population))
             assert merged is not None  # same level and region as t, which has a standard
             options.append(MergeOption(
                 neighbour=n.id, same_parent=n.parent == t.parent,
                 neighbour_below=standards.is_below(n, share),
                 area_km2=merged.area_km2, population=merged.population,
                 meets_standard=merged.meets, still_below=merged.below(share)))
-        options.sort(key=lambda o: (not o.meets_standard, not o.neighbour_below, o.neighbour))
+        options.sort(key=lambda o: (o.meets_standard is not True, o.neighbour_below is not True,
+                                    o.neighbour))
         out.append(BelowStandard(check, share, tuple(options)))
     return out
 
@@ -298,3 +398,59 @@ def below_standard_findings(
     """``ADMIN-BELOW-STANDARD`` (warning) findings; ids are ``(territory,)``."""
     return [b.to_finding() for b in below_standard_territories(
         source, standards, share=share, territory=territory, level=level)]
+
+
+def unknown_standard_territories(
+    source: Org | OrgGraph | Iterable[Territory],
+    standards: Standards | None = None,
+    *,
+    share: float | None = None,
+    territory: str | None = None,
+    level: Level | str | None = None,
+) -> list[StandardCheck]:
+    """Territories with a standard whose below-standard verdict at ``share`` is unknown
+    because the area or population is unknown, by id (:attr:`StandardCheck.missing`)."""
+    standards = standards or DEFAULT_STANDARDS
+    share = standards.share if share is None else share
+    out = []
+    for t in _scan(source, territory, level):
+        check = standards.assess(t)
+        if check is not None and check.below(share) is None:
+            out.append(check)
+    return out
+
+
+def unknown_standard_findings(
+    source: Org | OrgGraph | Iterable[Territory],
+    standards: Standards | None = None,
+    *,
+    share: float | None = None,
+    territory: str | None = None,
+    level: Level | str | None = None,
+) -> list[Finding]:
+    """``ADMIN-STANDARD-UNKNOWN`` (info) findings: territories that cannot be judged
+    against the standard because a figure is unknown; ids are ``(territory,)``."""
+    standards = standards or DEFAULT_STANDARDS
+    share = standards.share if share is None else share
+    out = []
+    for c in unknown_standard_territories(source, standards, share=share,
+                                          territory=territory, level=level):
+        label = c.territory if c.name in ("", c.territory) else f"{c.territory} ({c.name})"
+        area = ("unknown" if c.area_km2 is None else
+                f"{c.area_km2:g} km2 ({share_text(c.area_km2, c.standard.area_km2)})")
+        pop = ("unknown" if c.population is None else
+               f"{c.population:,} ({share_text(c.population, c.standard.population)})")
+        out.append(Finding(
+            ADMIN_STANDARD_UNKNOWN, Severity.INFO,
+            f"{c.level.value} {label}: area {area}, population {pop}; whether it is under "
+            f"{share_text(share)} of the standard is unknown until "
+            f"{' and '.join(m.replace('_km2', '') for m in c.missing)} is recorded",
+            (c.territory,),
+            {"territory": c.territory, "level": c.level.value, "region": c.region.value,
+             "area_km2": c.area_km2, "population": c.population,
+             "standard": {"population": c.standard.population,
+                          "area_km2": c.standard.area_km2},
+             "share": share, "area_ratio": _round(c.area_ratio),
+             "population_ratio": _round(c.population_ratio), "missing": c.missing},
+        ))
+    return out

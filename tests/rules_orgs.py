@@ -28,6 +28,7 @@ from mergepilot.workflows import Proposal
 
 def _unit(id: str, name: str, bloc: str, territory: str, level: str = "district",
           **kw: Any) -> Unit:
+    kw.setdefault("divisions", 0)  # figures are explicit: an omitted one is unknown
     return Unit(id=id, name=name, bloc=bloc, level=level, territory=territory, **kw)
 
 

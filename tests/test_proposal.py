@@ -246,3 +246,74 @@ def test_unit_merges_shape(extra: dict[str, object], message: str) -> None:
             "into_territory": "C2", **extra}
     data = {k: v for k, v in data.items() if v not in (None, [])}
     assert any(message in m for _, _, m in problems_of(data))
+
+
+# -- leadership after a merger -------------------------------------------------------------
+
+
+def test_a_merger_proposal_says_what_happens_to_the_heads(graph: OrgGraph) -> None:
+    p = proposal(kind="absorb", units=["D1-VP"], into="D1-VPUB")
+    assert (p.heads, p.head) == ("deputies", None)  # the stated default
+    before = graph.copy()
+    rec = apply_proposal(graph, p)
+    heads = [x for x in graph.posts("D1-VPUB") if x.kind.value == "head"]
+    assert [(x.id, x.holder) for x in heads] == [("D1-VPUB-head", "p2")]
+    assert graph.post("D1-VP-head").kind.value == "deputy"
+    assert graph.unit("D1-VPUB").deputies == 2 + 2 + 1
+    graph.revert(rec)
+    assert graph == before
+
+    p = proposal(kind="absorb", units=["D1-VP"], into="D1-VPUB", heads="leave",
+                 head="D1-VP-head")
+    rec = apply_proposal(graph, p)
+    assert [x.id for x in graph.posts("D1-VPUB")] == ["D1-VP-head"]
+    assert graph.post("D1-VP-head").holder == "p1"
+    assert graph.unit("D1-VPUB").deputies == 4
+    graph.revert(rec)
+    assert graph == before
+
+
+def test_amalgamate_proposal_names_the_head(graph: OrgGraph) -> None:
+    apply_proposal(graph, proposal(kind="amalgamate", units=["D1-VP", "D1-VPUB"],
+                                   new_unit=new_unit("D1-VPC"), head="D1-VPUB-head"))
+    assert [(x.id, x.kind.value) for x in graph.posts("D1-VPC")] == [
+        ("D1-VP-head", "deputy"), ("D1-VPUB-head", "head")]
+
+
+@pytest.mark.parametrize(("head", "message"), [
+    pytest.param("NOPE", "head: unknown post 'NOPE'", id="unknown"),
+    pytest.param("D1-TG-head", "head: post 'D1-TG-head' is a head post of 'D1-TG', not of a "
+                 "unit merged", id="not-merged"),
+])
+def test_a_head_that_is_not_of_a_merged_unit_names_the_field(
+        graph: OrgGraph, head: str, message: str) -> None:
+    p = proposal(kind="absorb", units=["D1-VP"], into="D1-VPUB", head=head)
+    assert [f for f, _ in p.head_problems(graph)] == ["head"]
+    before = graph.copy()
+    with pytest.raises(IllegalChange, match=message):
+        apply_proposal(graph, p)
+    assert graph == before
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    pytest.param({"kind": "dissolve", "units": ["A"], "heads": "leave"}, "heads",
+                 id="heads-on-dissolve"),
+    pytest.param({"kind": "concurrent_post", "posts": ["a", "b"], "head": "a"}, "head",
+                 id="head-on-concurrent-post"),
+    pytest.param({"kind": "absorb", "units": ["A"], "into": "B", "heads": "stay"}, "heads",
+                 id="unknown-mode"),
+])
+def test_heads_fields_shape(data: dict[str, object], field: str) -> None:
+    assert field in [f for _, f, _ in problems_of({"id": "X", **data})]
+
+
+def test_a_dumped_proposal_without_a_merger_reads_back() -> None:
+    p = proposal(kind="dissolve", units=["D1-NV"], functions_to="D1-VPUB")
+    assert Proposal.model_validate(p.model_dump(mode="json")) == p
+
+
+def test_the_schema_documents_the_heads_fields() -> None:
+    props = Proposal.model_json_schema()["properties"]
+    assert "deputies" in props["heads"]["description"]
+    assert "leave" in props["heads"]["description"]
+    assert "head post" in props["head"]["description"]

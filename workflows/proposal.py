@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -35,8 +35,10 @@ from mergepilot.orgchart import (
     ChangeRecord,
     Count,
     Id,
+    IllegalChange,
     Level,
     OrgGraph,
+    PostKind,
     Problem,
     Territory,
     Text,
@@ -119,14 +121,30 @@ class CoverageTarget(_Model):
     source: Text = ""
 
 
+_HEADS_DESCRIPTION = (
+    "what happens to the heads of the merged units: the merged unit has one head, and the "
+    "other head posts become deputy posts of it with the same holder ('deputies', the "
+    "default; its deputy count rises by the number converted) or end, the holder leaving "
+    "that post ('leave'). Deputies above the standard after the merger must be back at the "
+    "standard within 60 months")
+_HEAD_DESCRIPTION = (
+    "post id of the head post kept as the head of the merged unit; it must be a head post "
+    "of one of the units merged (for absorb, 'into' counts). Default: the head post of "
+    "'into' (absorb), else of the first unit listed in 'units' that has one")
+
+#: What a merger does with the head posts it does not keep (see ``Proposal.heads``).
+HeadsMode = Literal["deputies", "leave"]
+
+
 class UnitMerge(_Model):
     """Bodies that an administrative-unit merger makes one, beside the territories: e.g.
     the People's Committees of two communes merged into one commune. ``units`` fold into
-    the existing ``into`` or become ``new_unit``."""
+    the existing ``into`` or become ``new_unit``; the proposal's ``heads`` applies."""
 
     units: tuple[Id, ...] = Field(min_length=1)
     into: Id | None = None
     new_unit: Unit | None = None
+    head: Id | None = Field(default=None, description=_HEAD_DESCRIPTION)
 
     @model_validator(mode="after")
     def _one_target(self) -> UnitMerge:
@@ -169,6 +187,11 @@ class Proposal(_Model):
                             bodies of the territories that become one
     internal_rearrangement  ``units`` (exactly 1) get the ``*_after`` figures
     ======================  ==================================================
+
+    A merger of units leaves ONE head: ``head`` (a head post of a merged unit; by default
+    the head of ``into``, else of the first listed unit with one); the other heads become
+    deputies of the merged unit (``heads: deputies``, the default) or leave
+    (``heads: leave``). ``unit_merges`` entries may name their own ``head``.
     """
 
     id: Id
@@ -186,6 +209,8 @@ class Proposal(_Model):
     into_territory: Id | None = None
     functions_to: Id | dict[Id, Id] | None = None
     unit_merges: tuple[UnitMerge, ...] = ()
+    heads: HeadsMode = Field(default="deputies", description=_HEADS_DESCRIPTION)
+    head: Id | None = Field(default=None, description=_HEAD_DESCRIPTION)
     staff_quota_after: Count | None = None
     staff_actual_after: Count | None = None
     deputies_after: Count | None = None
@@ -289,6 +314,40 @@ class Proposal(_Model):
                    "into_territory", "functions_to")
         if self.kind != k.ADMIN_UNIT_MERGER:
             unused("unit_merges")
+        merges_units = self.kind in MERGING_KINDS and (n > 0 or bool(self.unit_merges))
+        # the default is accepted anywhere, so a dumped proposal reads back unchanged
+        if self.heads != "deputies" and not merges_units:
+            out.append(("heads", f"not used by a {self.kind.value} proposal that merges no "
+                                 "units"))
+        if self.head is not None and not (self.kind in MERGING_KINDS and n > 0):
+            out.append(("head", f"not used by a {self.kind.value} proposal that merges no "
+                                "units"))
+        return out
+
+    def head_problems(self, graph: OrgGraph) -> list[tuple[str, str]]:
+        """(field, message) for each ``head`` that is not a head post of the units its
+        merge joins, against ``graph`` (the org the proposal applies to)."""
+        out: list[tuple[str, str]] = []
+        merges: list[tuple[str, str | None, list[str]]] = []
+        if self.head is not None:
+            merges.append(("head", self.head, self.unit_ids()))
+        for i, um in enumerate(self.unit_merges):
+            if um.head is not None:
+                merges.append((f"unit_merges[{i}].head", um.head,
+                               [*um.units, *([um.into] if um.into else [])]))
+        for field, head, units in merges:
+            assert head is not None
+            post = graph.nx.nodes.get(("post", head))
+            if post is None:
+                out.append((field, f"unknown post {head!r}"))
+                continue
+            rec = post["obj"]
+            if rec.kind != PostKind.HEAD:
+                out.append((field, f"post {head!r} is a {rec.kind.value} post, not a head "
+                                   "post"))
+            elif rec.unit not in units:
+                out.append((field, f"post {head!r} is a head post of {rec.unit!r}, not of a "
+                                   f"unit merged ({', '.join(units)})"))
         return out
 
     @property
@@ -449,6 +508,8 @@ def load_plan(path: str | Path) -> Plan:
 def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
     """Perform ``proposal`` on ``graph`` as ONE change record (all or nothing).
 
+    Merged units keep one head each (``head``, by default the absorbing unit's or the
+    first listed unit's); the other heads become deputies or leave as ``heads`` says.
     Reverting the record (``graph.revert(record)``) restores the org exactly. Raises the
     graph's errors (:class:`~mergepilot.orgchart.UnknownId`,
     :class:`~mergepilot.orgchart.IllegalChange`) when the change cannot be made; the graph
@@ -456,6 +517,9 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
     """
     k = ProposalKind
     p = proposal
+    bad_heads = p.head_problems(graph)
+    if bad_heads:
+        raise IllegalChange("; ".join(f"{f}: {m}" for f, m in bad_heads))
     done: list[ChangeRecord] = []
     try:
         if p.kind == k.CONCURRENT_POST:
@@ -468,14 +532,15 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
             done.append(graph.merge_territories(p.territories, into_t))
         if p.kind in MERGING_KINDS and p.units:
             if p.new_unit is not None:
-                done.append(graph.amalgamate(p.units, p.new_unit))
+                done.append(graph.amalgamate(p.units, p.new_unit, heads=p.heads, head=p.head))
             else:
-                done.append(graph.absorb(p.units, str(p.into)))
+                done.append(graph.absorb(p.units, str(p.into), heads=p.heads, head=p.head))
         for um in p.unit_merges:
             if um.new_unit is not None:
-                done.append(graph.amalgamate(um.units, um.new_unit))
+                done.append(graph.amalgamate(um.units, um.new_unit, heads=p.heads,
+                                             head=um.head))
             else:
-                done.append(graph.absorb(um.units, str(um.into)))
+                done.append(graph.absorb(um.units, str(um.into), heads=p.heads, head=um.head))
         target = p.result_unit()
         fields = p.after_fields()
         if fields and target is not None:
