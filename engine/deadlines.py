@@ -90,7 +90,8 @@ def deadlines_on_start(proposal: Proposal, graph: OrgGraph, on: date,
     out: list[NewDeadline] = []
     for unit in _deputy_units(proposal, graph):
         std = policy.deputy_standard(unit)
-        if std is not None and unit.deputies > std.max_deputies:
+        # an unknown count sets no deadline: nobody can say it is above the standard
+        if std is not None and unit.deputies is not None and unit.deputies > std.max_deputies:
             due = add_months(on, policy.deputies_months_to_standard)
             out.append(NewDeadline(
                 DeadlineKind.DEPUTIES_STANDARD, due, (unit.id,),
@@ -126,6 +127,12 @@ def judge_deadline(deadline: Deadline, graph: OrgGraph, inst: Instance,
         if not graph.has_unit(unit_id):
             return None
         deputies = graph.unit(unit_id).deputies
+        if deputies is None:
+            return Finding(
+                "DEADLINE-DEPUTIES-UNKNOWN", Severity.WARNING,
+                f"{unit_id}: whether its deputy heads are back at the standard of {standard} "
+                f"on {due} cannot be judged: their number is unknown (proposal {pid})",
+                (unit_id, pid), {"unit": unit_id, "standard": standard, "due": due})
         if deputies <= standard:
             return None
         return Finding(

@@ -9,7 +9,17 @@ from .gcpause import gc_paused
 from .graph import OrgGraph
 from .incidence import Incidence
 from .loaders import error_message, load_org, org_from_data, parse_yaml, read_text, save_org
-from .metrics import Change, Counts, MetricsReport, compare, count_units, metrics, percent
+from .metrics import (
+    FIGURES,
+    METRICS,
+    Change,
+    Counts,
+    MetricsReport,
+    compare,
+    count_units,
+    metrics,
+    percent,
+)
 from .model import (
     Assignment,
     Bloc,
@@ -60,6 +70,8 @@ from .standards import (
 
 __all__ = [
     "DEFAULT_STANDARDS",
+    "FIGURES",
+    "METRICS",
     "Assignment",
     "BelowStandard",
     "Bloc",

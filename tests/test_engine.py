@@ -151,7 +151,7 @@ def test_merger_full_lifecycle(engine: Engine) -> None:
     assert (row.state, row.version) == ("operating", 3)
     now = engine.org()
     assert not now.has_unit("D1-BTC") and now.has_unit("D1-PNV")
-    assert now.unit("D1-PNV").deputies == 4
+    assert now.unit("D1-PNV").deputies == 5  # 4 deputies + the absorbed head, now a deputy
 
     engine.fire("P-01", "terminate", reason="hồ sơ đóng", **BTV)
     assert engine.proposal("P-01").state == "terminated"

@@ -96,7 +96,8 @@ def test_rule_fails_and_passes(graph: OrgGraph, code: str, bad: dict[str, Any],
 def test_every_rule_code_is_tested_somewhere() -> None:
     tested = {c[0] for c in CASES} | {
         "NO-GROWTH-UNITS", "NO-GROWTH-EXCEPTION", "LEGAL-NEEDS-GUIDANCE",
-        "ADMIN-BELOW-STANDARD", "COVERAGE-TARGET", "COVERAGE-TARGET-MET"}
+        "ADMIN-BELOW-STANDARD", "COVERAGE-TARGET", "COVERAGE-TARGET-MET",
+        "NO-GROWTH-UNKNOWN", "ADMIN-RESULT-UNKNOWN"}  # tested below, on orgs with unknowns
     assert tested == set(RULE_CODES)
     assert {c for r in RULES for c in r.codes} | {"CHANGE-ILLEGAL"} == set(RULE_CODES)
 
@@ -111,7 +112,8 @@ def test_a_valid_merger_has_no_errors(graph: OrgGraph) -> None:
 
 
 def _added_unit_record(graph: OrgGraph) -> ChangeRecord:
-    new = Unit(id="D1-NEW", name="Phòng mới", bloc="state", level="district", territory="D1")
+    new = Unit(id="D1-NEW", name="Phòng mới", bloc="state", level="district", territory="D1",
+               staff_quota=0, staff_actual=0, deputies=0, divisions=0)
     return ChangeRecord("test", {}, (Put("unit", "D1-NEW", None, new),))
 
 
@@ -191,7 +193,7 @@ def test_seed_deputies_back_at_standard_60_months_after_the_merger(graph: OrgGra
     (hit,) = [f for f in found if f.code == "DEPUTIES-ABOVE-STANDARD"]
     assert hit.severity == Severity.WARNING
     assert hit.data["deadline"] == "2025-02-01"
-    assert (hit.data["deputies"], hit.data["standard"], hit.data["months"]) == (4, 2, 60)
+    assert (hit.data["deputies"], hit.data["standard"], hit.data["months"]) == (5, 2, 60)  # the absorbed head is a deputy now
     policy = Policy(deputies_months_to_standard=36)
     (hit,) = [f for f in validate_proposal(graph, proposal(**MERGE_OFFICES,
                                                            effective="2020-02-29"), policy)
@@ -291,3 +293,40 @@ def test_findings_are_json_ready_and_in_a_stable_order(graph: OrgGraph) -> None:
     json.dumps(first)
     assert [f["data"]["proposal"] for f in first] == sorted(f["data"]["proposal"]
                                                             for f in first)
+
+
+def _with_unknown(org_graph: OrgGraph, unit: str | None = None,
+                  territory: str | None = None) -> OrgGraph:
+    """The org with one unit's staff quota, or one territory's population, unknown."""
+    org = org_graph.to_org()
+    if unit is not None:
+        org = org.model_copy(update={"units": [
+            u.model_copy(update={"staff_quota": None}) if u.id == unit else u
+            for u in org.units]})
+    if territory is not None:
+        org = org.model_copy(update={"territories": [
+            t.model_copy(update={"population": None}) if t.id == territory else t
+            for t in org.territories]})
+    return OrgGraph(org)
+
+
+def test_growth_with_an_unknown_staff_quota_is_unknown_not_zero(graph: OrgGraph) -> None:
+    g = _with_unknown(graph, unit="D1-VPUB")
+    found = validate_proposal(g, proposal(**MERGE_OFFICES, staff_quota_after=25))
+    (hit,) = [f for f in found if f.code == "NO-GROWTH-UNKNOWN"]
+    assert hit.severity == Severity.WARNING and "D1-VPUB" in hit.message
+    assert "NO-GROWTH-STAFF" not in codes(found)  # neither passed nor failed: unknown
+    assert "NO-GROWTH-UNKNOWN" not in codes(validate_proposal(
+        graph, proposal(**MERGE_OFFICES, staff_quota_after=25)))
+
+
+def test_a_merged_territory_with_an_unknown_population_is_not_judged_met(
+        graph: OrgGraph) -> None:
+    # C1 (10 km2) into C3 (40 km2): the area meets the standard; C1's population is unknown
+    g = _with_unknown(graph, territory="C1")
+    merge = {"kind": "admin_unit_merger", "territories": ["C1"], "into_territory": "C3"}
+    found = validate_proposal(g, proposal(**merge))
+    (hit,) = [f for f in found if f.code == "ADMIN-RESULT-UNKNOWN"]
+    assert hit.data["missing"] == ["population"]
+    assert "ADMIN-RESULT-BELOW-STANDARD" not in codes(found)
+    assert "ADMIN-RESULT-UNKNOWN" not in codes(validate_proposal(graph, proposal(**merge)))

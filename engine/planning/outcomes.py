@@ -80,6 +80,13 @@ def target_results(scenario: Scenario, policy: Policy, base: YearMetrics, years:
             "staff_quota", "staff", f"staff quota against {base.year}", required,
             "target year not simulated", None, policy.staff_target_year,
             "Resolution 39-NQ/TW; seeds 000, 004"))
+    elif at.total.staff_quota is None or base.total.staff_quota is None:
+        lacking = max(at.total.unknown.get("staff_quota", 0),
+                      base.total.unknown.get("staff_quota", 0))
+        out.append(TargetResult(
+            "staff_quota", "staff", f"staff quota against {base.year}", required,
+            f"unknown: {lacking} unit(s) have no staff quota", None, at.year,
+            "Resolution 39-NQ/TW; seeds 000, 004"))
     else:
         pct = percent(at.total.staff_quota - base.total.staff_quota, base.total.staff_quota)
         met = pct is not None and -pct >= want

@@ -54,12 +54,14 @@ def _charts(r: SimulationResult) -> list[dict[str, str]]:
     xs = [m.year for m in rows]
     out: list[dict[str, str]] = []
 
-    def chart(title: str, series: Sequence[tuple[str, Sequence[int]]],
+    def chart(title: str, series: Sequence[tuple[str, Sequence[int | None]]],
               target: tuple[int, float, str] | None = None) -> None:
         fig = _figure(5.6, 3.2)
         ax = fig.add_subplot()
         for label, ys in series:
-            ax.plot(xs, ys, marker="o", label=label)
+            # an unknown total is a gap in the line, never a zero
+            ax.plot(xs, [float("nan") if y is None else y for y in ys], marker="o",
+                    label=label)
         if target is not None:
             year, value, label = target
             ax.axhline(value, color="#b00020", linestyle="--", linewidth=1)
@@ -81,8 +83,10 @@ def _charts(r: SimulationResult) -> list[dict[str, str]]:
         from ..policy import Policy
 
         share = _staff_share(staff_target.required) or Policy().staff_reduction_target
-        target = (staff_target.year or xs[-1], r.baseline.total.staff_quota * (1 - share),
-                  f"target −{share:.0%}")
+        base_quota = r.baseline.total.staff_quota
+        if base_quota is not None:
+            target = (staff_target.year or xs[-1], base_quota * (1 - share),
+                      f"target −{share:.0%}")
     chart("Staff quota and actual (biên chế)",
           [("quota", [m.total.staff_quota for m in rows]),
            ("actual", [m.total.staff_actual for m in rows])], target)

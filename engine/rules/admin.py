@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mergepilot.orgchart import Finding, below_standard_findings
+from mergepilot.orgchart import Finding, below_standard_findings, share_text
 from mergepilot.workflows import ProposalKind
 
 from .core import PlanContext, RuleContext, rule
@@ -36,7 +36,7 @@ def admin_adjacent(ctx: RuleContext) -> Iterator[Finding]:
                           + ", ".join(apart), [*apart, *sorted(reached)], apart=apart)
 
 
-@rule("admin_result", "after", "ADMIN-RESULT-BELOW-STANDARD")
+@rule("admin_result", "after", "ADMIN-RESULT-BELOW-STANDARD", "ADMIN-RESULT-UNKNOWN")
 def admin_result(ctx: RuleContext) -> Iterator[Finding]:
     p = ctx.proposal
     result = p.result_territory()
@@ -49,16 +49,28 @@ def admin_result(ctx: RuleContext) -> Iterator[Finding]:
     if check is None or check.meets:
         return
     short = [m for m, r in (("area", check.area_ratio), ("population", check.population_ratio))
-             if r < 1]
+             if r is not None and r < 1]
+    if check.meets is None and not short:
+        yield ctx.finding(
+            "ADMIN-RESULT-UNKNOWN",
+            f"whether merged {check.level.value} {result!r} meets the standard cannot be "
+            f"judged: its {' and '.join(check.missing)} is unknown", [result],
+            territory=result, missing=check.missing)
+        return
     still = check.below(standards.share)
+    area = "unknown" if check.area_km2 is None else f"{check.area_km2:g} km2"
+    people = "unknown" if check.population is None else f"{check.population:,}"
     yield ctx.finding(
         "ADMIN-RESULT-BELOW-STANDARD",
         f"merged {check.level.value} {result!r} is below the standard in "
-        f"{' and '.join(short)}: area {check.area_km2:g} km2 ({check.area_ratio:.0%}), "
-        f"population {check.population:,} ({check.population_ratio:.0%})"
-        + (f"; still below {standards.share:.0%} on both" if still else ""),
-        [result], territory=result, area_ratio=round(check.area_ratio, 6),
-        population_ratio=round(check.population_ratio, 6), still_below_share=still)
+        f"{' and '.join(short)}: area {area} ({share_text(check.area_ratio)}), "
+        f"population {people} ({share_text(check.population_ratio)})"
+        + (f"; still below {share_text(standards.share)} on both" if still else ""),
+        [result], territory=result,
+        area_ratio=None if check.area_ratio is None else round(check.area_ratio, 6),
+        population_ratio=(None if check.population_ratio is None
+                          else round(check.population_ratio, 6)),
+        still_below_share=still)
 
 
 @rule("admin_left_below_standard", "plan", "ADMIN-BELOW-STANDARD")

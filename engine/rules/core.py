@@ -57,6 +57,9 @@ _CODES = [
              "approved exception proposal", "Resolution 18-NQ/TW; DOMAIN 'No growth'"),
     RuleCode("NO-GROWTH-STAFF", E, "the change raises the total staff quota (biên chế)",
              "Resolution 18-NQ/TW, 39-NQ/TW"),
+    RuleCode("NO-GROWTH-UNKNOWN", W, "whether the staff quota or the divisions grow cannot be "
+             "judged: a unit the change touches lacks the figure (unknown, never taken as 0)",
+             "Resolution 18-NQ/TW; DOMAIN 'No growth'"),
     RuleCode("NO-GROWTH-EXCEPTION", INFO, "growth allowed by the approved exception proposal "
              "named in `exception_ref`", "DOMAIN 'No growth'"),
     RuleCode("ONE-LEAD-DUPLICATE", E, "after the change a function has two or more leads in "
@@ -77,6 +80,9 @@ _CODES = [
              "(each must border another)", "Resolution 37-NQ/TW"),
     RuleCode("ADMIN-RESULT-BELOW-STANDARD", W, "the merged territory is still below the "
              "area or population standard", "Resolution 1211/2016/UBTVQH13"),
+    RuleCode("ADMIN-RESULT-UNKNOWN", W, "whether the merged territory meets the standard "
+             "cannot be judged: its area or population is unknown",
+             "Resolution 1211/2016/UBTVQH13"),
     RuleCode("ADMIN-BELOW-STANDARD", W, "(plan) a territory below the policy share of both "
              "the area and the population standard is left unmerged by the plan",
              "Resolution 37-NQ/TW"),

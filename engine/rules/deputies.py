@@ -22,8 +22,8 @@ def deputies(ctx: RuleContext) -> Iterator[Finding]:
         return  # nothing merged and no new figure: deputies are as they were
     unit = ctx.graph.unit(target)
     standard = ctx.policy.deputy_standard(unit)
-    if standard is None or unit.deputies <= standard.max_deputies:
-        return
+    if standard is None or unit.deputies is None or unit.deputies <= standard.max_deputies:
+        return  # an unknown count is not judged here: NO-GROWTH-UNKNOWN names unknowns
     months = ctx.policy.deputies_months_to_standard
     start = p.begins
     deadline = add_months(start, months) if start else None

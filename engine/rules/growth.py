@@ -16,11 +16,13 @@ __all__ = ["no_growth"]
 
 
 @rule("no_growth", "after", "NO-GROWTH-UNITS", "NO-GROWTH-DIVISIONS", "NO-GROWTH-STAFF",
-      "NO-GROWTH-EXCEPTION")
+      "NO-GROWTH-EXCEPTION", "NO-GROWTH-UNKNOWN")
 def no_growth(ctx: RuleContext) -> Iterator[Finding]:
     assert ctx.record is not None
     p = ctx.proposal
-    units = divisions = quota = 0
+    units = 0
+    delta: dict[str, int | None] = {"divisions": 0, "staff_quota": 0}
+    lacking: dict[str, list[str]] = {"divisions": [], "staff_quota": []}
     touched: list[str] = []
     for put in ctx.record.puts:
         if put.kind != "unit":
@@ -29,16 +31,29 @@ def no_growth(ctx: RuleContext) -> Iterator[Finding]:
         assert before is None or isinstance(before, Unit)
         assert after is None or isinstance(after, Unit)
         units += (after is not None) - (before is not None)
-        divisions += (after.divisions if after else 0) - (before.divisions if before else 0)
-        quota += (after.staff_quota if after else 0) - (before.staff_quota if before else 0)
+        for f in delta:
+            # an unknown figure on either side makes the change of the total unknown
+            b = 0 if before is None else getattr(before, f)
+            a = 0 if after is None else getattr(after, f)
+            if a is None or b is None:
+                lacking[f].append(str(put.key))
+                delta[f] = None
+            elif delta[f] is not None:
+                delta[f] = delta[f] + a - b  # type: ignore[operator]
         touched.append(str(put.key))
     ids = [u for u in dict.fromkeys(touched) if ctx.graph.has_unit(u)]
-    if quota > 0:
+    for f, what in (("staff_quota", "staff quota"), ("divisions", "number of divisions")):
+        if delta[f] is None:
+            missing = sorted(set(lacking[f]))
+            yield ctx.finding("NO-GROWTH-UNKNOWN", f"whether the {what} grows cannot be judged: "
+                              f"it is unknown for {', '.join(missing)}", missing, figure=f)
+    quota, divisions = delta["staff_quota"], delta["divisions"]
+    if quota is not None and quota > 0:
         yield ctx.finding("NO-GROWTH-STAFF", f"the staff quota grows by {quota}", ids,
                           delta=quota)
     growth = [(code, what, n) for code, what, n in (("NO-GROWTH-UNITS", "units", units),
                                                     ("NO-GROWTH-DIVISIONS", "divisions",
-                                                     divisions)) if n > 0]
+                                                     divisions)) if n is not None and n > 0]
     if not growth:
         return
     ref = p.exception_ref
