@@ -13,8 +13,8 @@ or YAML/JSON path. It refuses, with a message a person can act on:
 
 YAML scalars follow the YAML 1.2 core schema: ``true``/``false`` are booleans (not
 ``yes``/``no``/``on``/``off``, which stay text), integers and floats are decimal only (no
-``0x10``, ``010`` as octal, ``1_000`` or ``1:30``), and dates stay text for the model to
-read, so a bad date is reported with its field.
+``0x10``, ``010`` as octal, ``1_000`` or ``1:30``: these stay text), and dates stay text
+for the model to read, so a bad date is reported with its field.
 """
 
 from __future__ import annotations
@@ -146,12 +146,13 @@ for _tag in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,
              "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:timestamp"):
     _StrictLoader.add_constructor(_tag, _StrictLoader.construct_undefined)
 
-# YAML 1.2 core schema scalars; dates stay text until pydantic reads them.
+# YAML 1.2 core schema scalars, narrowed to what YAML 1.1 (PyYAML's dumper) also types,
+# so any text a dumper writes unquoted reads back as text; dates stay text for pydantic.
 _CORE = {
     "tag:yaml.org,2002:bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    "tag:yaml.org,2002:int": re.compile(r"^[-+]?[0-9]+$"),
+    "tag:yaml.org,2002:int": re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
     "tag:yaml.org,2002:float": re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
     "tag:yaml.org,2002:null": re.compile(r"^(?:~|null|Null|NULL|)$"),
 }

@@ -498,10 +498,11 @@ def _read_workbook(path: Path, problems: list[Problem]
                                     f"{unpacked / 2**20:g} MB (the limit is "
                                     f"{MAX_XLSX_UNPACKED_BYTES / 2**20:g} MB)"))
             return None
-        with warnings.catch_warnings():
+        # Our own file handles, closed below whatever openpyxl does on a damaged file.
+        with warnings.catch_warnings(), path.open("rb") as fh1, path.open("rb") as fh2:
             warnings.simplefilter("ignore")
-            values_wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            formulas_wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            values_wb = openpyxl.load_workbook(fh1, read_only=True, data_only=True)
+            formulas_wb = openpyxl.load_workbook(fh2, read_only=True, data_only=False)
             for name in values_wb.sheetnames:
                 header: list[Any] = []
                 rows: list[list[Any]] = []

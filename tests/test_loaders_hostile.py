@@ -12,6 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mergepilot.engine.cli import main
 from mergepilot.orgchart import (
@@ -20,9 +23,11 @@ from mergepilot.orgchart import (
     MergepilotError,
     OrgError,
     Person,
+    Problem,
     check_id,
     clean_text,
     load_org,
+    parse_yaml,
     read_data,
     save_org,
 )
@@ -282,5 +287,14 @@ def test_read_data_names_file_and_what(tmp_path: Path) -> None:
 def test_yaml_1_1_surprises_stay_text(tmp_path: Path) -> None:
     data = read_data(write(tmp_path, "a: no\nb: 0x10\nc: 1:30\nd: 2019-01-01\ne: 010\n"
                            "f: 1_000\ng: true\n"), what="test")
-    assert data == {"a": "no", "b": "0x10", "c": "1:30", "d": "2019-01-01", "e": 10,
+    assert data == {"a": "no", "b": "0x10", "c": "1:30", "d": "2019-01-01", "e": "010",
                     "f": "1_000", "g": True}
+
+
+@given(st.text(max_size=8), st.floats(allow_nan=False), st.integers())
+def test_what_pyyaml_dumps_reads_back_the_same(text: str, number: float, whole: int) -> None:
+    data = {"t": text, "f": number, "i": whole, "l": [text, str(whole)]}
+    dumped = yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                       allow_unicode=True)
+    problems: list[Problem] = []
+    assert parse_yaml(dumped, "x", problems) == data, problems
