@@ -32,7 +32,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mergepilot.orgchart import ChangeRecord, Level, OrgGraph, Problem, Territory, Unit
-from mergepilot.orgchart.loaders import error_message, parse_yaml, read_text
+from mergepilot.orgchart.files import read_data
+from mergepilot.orgchart.loaders import error_message
 from mergepilot.orgchart.model import Count, Id, Text
 
 from .errors import InvalidProposal
@@ -372,19 +373,8 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
 
 
 def _read(path: str | Path) -> Any:
-    p = Path(path)
-    problems: list[Problem] = []
-    if p.is_dir():
-        raise InvalidProposal([Problem(str(p), "", "", "is a folder, not a proposal file")])
-    if p.suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise InvalidProposal([Problem(str(p), "", "",
-                                       "unknown format (expected .yaml, .yml or .json)")])
-    text = read_text(p, problems)
-    # JSON is read by the YAML parser too (JSON is YAML), which refuses duplicate keys.
-    data = None if text is None else parse_yaml(text, str(p), problems)
-    if problems:
-        raise InvalidProposal(problems)
-    return data
+    # The one reader of input files: size cap, UTF-8, duplicate keys, aliases, depth.
+    return read_data(path, what="proposal", error=InvalidProposal)
 
 
 def proposal_from_data(data: Any, source: str = "<data>") -> Proposal:
