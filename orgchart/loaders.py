@@ -342,6 +342,7 @@ def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: 
         if table in _KEYS and name == _KEYS[table][1]:
             unreadable[_KEYS[table][0]] = None  # no ids: references to them are not checked
     rows: list[tuple[Any, str, str]] = []
+    headless: dict[int, int] = {}
     for line, cells in body:
         values = [_clean_cell(c, names[i] if i < len(names) else "")
                   for i, c in enumerate(cells)]
@@ -354,23 +355,28 @@ def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: 
         row: dict[str, Any] = {}
         for i, v in enumerate(values):
             if i >= len(names) or not names[i]:
-                if v is not None:
-                    problems.append(Problem(file, where(line), f"column {i + 1}",
-                                            "value in a column without a header"))
+                if v is not None and i not in headless:
+                    headless[i] = line  # said once per column, at its first value
                 continue
             if use[i] and v is not None:  # an empty cell is a missing value: no key
                 row[names[i]] = v
         rows.append((row, file, where(line)))
+    for i, line in sorted(headless.items()):
+        problems.append(Problem(file, where(line), f"column {i + 1}",
+                                "value in a column without a header (the first; the column "
+                                "is left out)"))
     return rows
 
 
-def _meta_from_rows(rows: list[tuple[Any, str, str]], problems: list[Problem]
-                    ) -> dict[str, Any]:
+def _meta_from_rows(rows: list[tuple[Any, str, str]], problems: list[Problem],
+                    muted: dict[str, set[str]]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
+    if "key" in muted.get("meta", set()):
+        return meta  # no key column: said once at the header
     for row, file, loc in rows:
         key, value = row.get("key"), row.get("value")
-        if value is _UNREADABLE_CELL:
-            continue
+        if value is _UNREADABLE_CELL or (value is None and "key" in row):
+            continue  # an empty value is a missing one (as_of unknown)
         if key not in _META_KEYS:
             problems.append(Problem(file, loc, "key",
                                     f"unknown meta key {key!r} (expected name or as_of)"))
@@ -435,7 +441,7 @@ def _load_csv_dir(folder: Path) -> Org:
         rows = _table_rows(reader[0], ((i + 2, r) for i, r in enumerate(reader[1:])),
                            str(path), lambda n: f"row {n}", problems, table, muted, unreadable)
         if table == "meta":
-            meta = _meta_from_rows(rows, problems)
+            meta = _meta_from_rows(rows, problems, muted)
         else:
             tables[table] = rows
     return _finish(tables, meta, str(folder / "meta.csv"), problems, excel=False,
@@ -567,7 +573,7 @@ def _load_xlsx(path: Path) -> Org:
                            str(path), lambda n, s=name: f"sheet {s}, row {n}",  # type: ignore[misc]
                            problems, name, muted, unreadable)
         if name == "meta":
-            meta = _meta_from_rows(rows, problems)
+            meta = _meta_from_rows(rows, problems, muted)
         else:
             tables[name] = rows
     return _finish(tables, meta, str(path), problems, excel=True, unreadable=unreadable,
