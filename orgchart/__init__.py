@@ -4,11 +4,12 @@ files, its reversible changes and its metrics. Imports neither workflows nor eng
 from .changes import ChangeRecord, Put
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
+from .files import check_shape, parse_json, parse_yaml, read_data, read_text
 from .findings import Finding, Severity, worst
 from .gcpause import gc_paused
 from .graph import OrgGraph
 from .incidence import Incidence
-from .loaders import error_message, load_org, org_from_data, parse_yaml, read_text, save_org
+from .loaders import error_message, load_org, org_from_data, save_org
 from .metrics import (
     FIGURES,
     METRICS,
@@ -67,6 +68,7 @@ from .standards import (
     unknown_standard_findings,
     unknown_standard_territories,
 )
+from .text import InvalidText, check_id, clean_text, id_problem, text_problem
 
 __all__ = [
     "DEFAULT_STANDARDS",
@@ -86,6 +88,7 @@ __all__ = [
     "IllegalChange",
     "Incidence",
     "InvalidOrgData",
+    "InvalidText",
     "LeadGroups",
     "Level",
     "MergeOption",
@@ -118,7 +121,10 @@ __all__ = [
     "below_standard_territories",
     "candidate_groups",
     "candidate_pairs",
+    "check_id",
     "check_org",
+    "check_shape",
+    "clean_text",
     "compare",
     "count_units",
     "duplicate_lead_groups",
@@ -127,13 +133,16 @@ __all__ = [
     "gap_pairs",
     "gaps",
     "gc_paused",
+    "id_problem",
     "idf_weights",
     "load_org",
     "merger_candidates",
     "metrics",
     "org_from_data",
+    "parse_json",
     "parse_yaml",
     "percent",
+    "read_data",
     "read_text",
     "sample_baseline",
     "sample_baseline_path",
@@ -143,6 +152,7 @@ __all__ = [
     "scan_overlaps",
     "share_text",
     "shared_functions",
+    "text_problem",
     "unknown_standard_findings",
     "unknown_standard_territories",
     "worst",

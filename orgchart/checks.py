@@ -7,7 +7,8 @@ every problem instead of stopping at the first, so a planner fixes a file in one
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from .errors import Problem
 from .model import LEVEL_RANK, Org
@@ -38,9 +39,24 @@ def _duplicates(keys: Sequence[Hashable]) -> dict[Hashable, list[int]]:
     return seen
 
 
-def check_org(org: Org, locate: Locator) -> list[Problem]:
-    """Every cross-record problem of ``org``; empty when the bundle is consistent."""
+def check_org(org: Org, locate: Locator,
+              unreadable: Mapping[str, AbstractSet[str] | None] | None = None) -> list[Problem]:
+    """Every cross-record problem of ``org``; empty when the bundle is consistent.
+
+    ``unreadable`` maps a kind of id (``territory``, ``regulation``, ``function``,
+    ``unit``, ``person``) to ids of records that are in the file but could not be read
+    (already reported), or to None when the whole table could not be read: references to
+    them are not reported again as unknown."""
     problems: list[Problem] = []
+    gone = unreadable or {}
+
+    def missing(kind: str, ident: str, known: AbstractSet[str] | Mapping[str, object]) -> bool:
+        if ident in known:
+            return False
+        if kind in gone:
+            ids = gone[kind]
+            return ids is not None and ident not in ids
+        return True
 
     def add(table: str, index: int, field: str, message: str) -> None:
         file, loc = locate(table, index)
@@ -71,7 +87,8 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
         if t.parent is not None:
             parent = territories.get(t.parent)
             if parent is None:
-                add("territories", i, "parent", f"unknown territory {t.parent!r}")
+                if missing("territory", t.parent, territories):
+                    add("territories", i, "parent", f"unknown territory {t.parent!r}")
             elif LEVEL_RANK[parent.level] >= LEVEL_RANK[t.level]:
                 add(
                     "territories",
@@ -83,7 +100,7 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
         for b in t.borders:
             if b == t.id:
                 add("territories", i, "borders", "a territory cannot border itself")
-            elif b not in territories:
+            elif missing("territory", b, territories):
                 add("territories", i, "borders", f"unknown territory {b!r}")
 
     for i, r in enumerate(org.regulations):
@@ -96,7 +113,8 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
     for i, u in enumerate(org.units):
         terr = territories.get(u.territory)
         if terr is None:
-            add("units", i, "territory", f"unknown territory {u.territory!r}")
+            if missing("territory", u.territory, territories):
+                add("units", i, "territory", f"unknown territory {u.territory!r}")
         elif terr.level != u.level:
             add(
                 "units",
@@ -108,10 +126,10 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
         if u.parent is not None:
             if u.parent == u.id:
                 add("units", i, "parent", "a unit cannot report to itself")
-            elif u.parent not in units:
+            elif missing("unit", u.parent, units):
                 add("units", i, "parent", f"unknown unit {u.parent!r}")
         for reg in u.regulations:
-            if reg not in regulations:
+            if missing("regulation", reg, regulations):
                 add("units", i, "regulations", f"unknown regulation {reg!r}")
 
     # Cycles in reports-to (self-loops are reported above).
@@ -140,15 +158,15 @@ def check_org(org: Org, locate: Locator) -> list[Problem]:
     if ({a.unit for a in org.assignments} - units.keys()
             or {a.function for a in org.assignments} - functions):
         for i, a in enumerate(org.assignments):
-            if a.unit not in units:
+            if missing("unit", a.unit, units):
                 add("assignments", i, "unit", f"unknown unit {a.unit!r}")
-            if a.function not in functions:
+            if missing("function", a.function, functions):
                 add("assignments", i, "function", f"unknown function {a.function!r}")
 
     for i, p in enumerate(org.posts):
-        if p.unit not in units:
+        if missing("unit", p.unit, units):
             add("posts", i, "unit", f"unknown unit {p.unit!r}")
-        if p.holder is not None and p.holder not in persons:
+        if p.holder is not None and missing("person", p.holder, persons):
             add("posts", i, "holder", f"unknown person {p.holder!r}")
 
     # Borders must be symmetric: a one-sided border is almost always a typo.

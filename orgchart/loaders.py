@@ -14,8 +14,13 @@ traceback out for bad input.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
+import re
+import types
+import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -24,8 +29,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import files
 from .checks import check_org
 from .errors import InvalidOrgData, Problem
+from .files import parse_yaml, read_text
 from .model import Assignment, Function, Org, Person, Post, Regulation, Territory, Unit
 
 __all__ = ["TABLES", "error_message", "load_org", "org_from_data", "parse_yaml", "read_text",
@@ -47,99 +54,104 @@ _META_KEYS = ("name", "as_of")
 Locate = Callable[[str, int], tuple[str, str]]
 
 
-# -- reading raw text -------------------------------------------------------------------
+# -- reading raw text: see files.py ----------------------------------------------------
 
-
-def read_text(path: Path, problems: list[Problem]) -> str | None:
-    """The file's text as UTF-8, or None with a problem recorded."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "", "", "file not found"))
-        return None
-    except OSError as exc:
-        problems.append(Problem(str(path), "", "", f"cannot read: {exc.strerror or exc}"))
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(str(path), f"line {line}", "",
-                                f"not valid UTF-8 (byte {exc.start})"))
-        return None
-    if not text.strip():
-        problems.append(Problem(str(path), "", "", "file is empty"))
-        return None
-    return text
-
-
-# libyaml's parser when present: the pure-Python one takes ~10x longer on a province.
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc]
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+# -- from raw data to a checked Org -----------------------------------------------------
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                ) from None
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key]})",
-                    key_node.start_mark)
-            seen[key] = key_node.start_mark.line + 1
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
-# Dates stay text until pydantic reads them, so a bad date is reported with its field.
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+#: table -> (the kind of id its key is, the key field), for references to its records.
+_KEYS: dict[str, tuple[str, str]] = {
+    "territories": ("territory", "id"),
+    "regulations": ("regulation", "id"),
+    "functions": ("function", "code"),
+    "units": ("unit", "id"),
+    "persons": ("person", "id"),
 }
 
-
-def parse_yaml(text: str, source: str, problems: list[Problem]) -> Any:
-    """Parse YAML (duplicate keys are errors); None with a problem on failure."""
-    try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(source, where, "", f"invalid YAML: {exc.problem or exc}"))
-    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        problems.append(Problem(source, "", "", f"invalid YAML: {exc}"))
-    return None
+#: Ids of records that exist in a file but could not be read (kind -> ids), or None when a
+#: whole table could not be read: references to them are not reported again.
+Unreadable = dict[str, set[str] | None]
 
 
-def _parse_json(text: str, source: str, problems: list[Problem]) -> Any:
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in items:
-            if k in out:
-                raise ValueError(f"duplicate key {k!r}")
-            out[k] = v
-        return out
-
-    try:
-        return json.loads(text, object_pairs_hook=pairs)
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(source, f"line {exc.lineno}, column {exc.colno}", "",
-                                f"invalid JSON: {exc.msg}"))
-    except (ValueError, RecursionError) as exc:
-        problems.append(Problem(source, "", "", f"invalid JSON: {exc}"))
-    return None
+def _number_kind(annotation: Any) -> str:
+    args = typing.get_args(annotation) if isinstance(
+        annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else ()
+    options = [a for a in (args or (annotation,)) if a is not type(None)]
+    if int in options:
+        return "int"
+    if float in options:
+        return "float"
+    return ""
 
 
-# -- from raw data to a checked Org -----------------------------------------------------
+#: model -> {field: "int" | "float"}, read from the model so it follows its types.
+_NUMBERS: dict[type[BaseModel], dict[str, str]] = {
+    model: {name: kind for name, f in model.model_fields.items()
+            if (kind := _number_kind(f.annotation))}
+    for model in TABLES.values()
+}
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SEPARATED = re.compile(r"[+-]?[0-9][0-9., \u00a0\u202f'’]*[0-9]")
+_NO_SEPARATOR = "write digits only, e.g. 2000 (no thousands separator)"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(value: Any, kind: str, excel: bool) -> tuple[Any, str | None]:
+    """(the value to validate, or a reason it is refused) for a number field."""
+    if isinstance(value, bool):
+        return value, "true/false is not a number"
+    if isinstance(value, str):
+        text = value.strip()
+        if kind == "int" and _WHOLE.fullmatch(text):
+            return int(text) if len(text) < 20 else text, None
+        if kind == "float" and _DECIMAL.fullmatch(text):
+            return text, None
+        if _SEPARATED.fullmatch(text):
+            if kind == "int":
+                return value, f"{_NO_SEPARATOR} (got {_shown(value)})"
+            return value, ("write a decimal point and digits only, e.g. 1234.5 (no thousands "
+                           f"separator, no decimal comma) (got {_shown(value)})")
+        if kind == "int":
+            return value, ("a whole number written with digits only, e.g. 2000 "
+                           f"(got {_shown(value)})")
+        return value, None  # pydantic says what is wrong ("inf", "abc", ...)
+    if kind == "int" and isinstance(value, float):
+        if excel and value.is_integer():
+            return int(value), None  # an Excel number cell: 2000.0 is 2000
+        if value.is_integer():
+            return value, ("a whole number is written without a decimal point: "
+                           f"{_NO_SEPARATOR} (got {_shown(value)})")
+        return value, f"not a whole number (got {_shown(value)})"
+    return value, None
+
+
+def _numbers(model: type[BaseModel], row: dict[str, Any], excel: bool, file: str,
+             location: str, problems: list[Problem]) -> bool:
+    """Check and convert the number fields of ``row`` in place; False if one is refused."""
+    ok = True
+    for name, kind in _NUMBERS[model].items():
+        if name in row and row[name] is not None:
+            row[name], reason = _number(row[name], kind, excel)
+            if reason is not None:
+                problems.append(Problem(file, location, name, reason))
+                ok = False
+    return ok
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    options = sorted(choices)
+    lower = {c.lower(): c for c in options}
+    match = lower.get(name.strip().lower()) or next(
+        iter(difflib.get_close_matches(name, options, n=1, cutoff=0.6)), None)
+    return f"; did you mean {match!r}?" if match else ""
 
 
 def error_message(err: Mapping[str, Any]) -> str:
@@ -151,40 +163,73 @@ def error_message(err: Mapping[str, Any]) -> str:
     inp = err.get("input")
     if err["type"] != "missing" and isinstance(inp, str | int | float) and not isinstance(
             inp, bool):
-        shown = repr(inp) if len(repr(inp)) <= 60 else repr(inp)[:57] + "..."
-        msg = f"{msg} (got {shown})"
+        msg = f"{msg} (got {_shown(inp)})"
     return msg
 
 
-def _pydantic_problems(exc: ValidationError, file: str, location: str) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, file: str, location: str,
+                       model: type[BaseModel] | None = None,
+                       muted: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
         field = loc[0] if loc else ""
+        if err["type"] == "missing" and field in muted:
+            continue  # the whole column is missing: said once, at the header
         extra = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
-        out.append(Problem(file, location, field + extra, error_message(err)))
+        msg = error_message(err)
+        if err["type"] == "extra_forbidden" and model is not None and not extra:
+            msg += _suggest(field, model.model_fields)
+        out.append(Problem(file, location, field + extra, msg))
     return out
 
 
+def _key_of(row: Mapping[str, Any], field: str) -> str | None:
+    value = row.get(field)
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return unicodedata.normalize("NFC", str(value)).strip()
+    return None
+
+
+#: A cell that cannot be read (a formula without a saved value): reported where found.
+_UNREADABLE_CELL = object()
+
+
 def _build(tables: Mapping[str, list[tuple[Any, str, str]]], meta: Mapping[str, Any],
-           meta_where: tuple[str, str], locate: Locate) -> Org:
-    """Validate rows (row, file, location) of each table, then cross-check the bundle."""
+           meta_where: tuple[str, str], locate: Locate, *, excel: bool = False,
+           unreadable: Unreadable | None = None,
+           muted: Mapping[str, set[str]] | None = None) -> Org:
+    """Validate rows (row, file, location) of each table, then cross-check the bundle.
+
+    Records that fail are left out, and references to them are not reported again (nor
+    to the tables in ``unreadable``): one mistake gives one problem."""
     problems: list[Problem] = []
     records: dict[str, list[Any]] = {}
     kept_where: dict[str, list[tuple[str, str]]] = {}
+    gone: Unreadable = dict(unreadable or {})
     for table, model in TABLES.items():
         records[table] = []
         kept_where[table] = []
+        kind, key = _KEYS.get(table, ("", ""))
+        dropped = gone.setdefault(kind, set()) if kind else None
         for row, file, location in tables.get(table, []):
             if not isinstance(row, Mapping):
                 problems.append(Problem(file, location, "",
                                         f"expected a mapping of fields, got {type(row).__name__}"))
                 continue
+            values = dict(row)
+            ok = _numbers(model, values, excel, file, location, problems)
+            ok = ok and not any(v is _UNREADABLE_CELL for v in values.values())
             try:
-                records[table].append(model.model_validate(dict(row)))
-                kept_where[table].append((file, location))
+                if ok:
+                    records[table].append(model.model_validate(values))
+                    kept_where[table].append((file, location))
             except ValidationError as exc:
-                problems.extend(_pydantic_problems(exc, file, location))
+                ok = False
+                problems.extend(_pydantic_problems(exc, file, location, model,
+                                                   (muted or {}).get(table, set())))
+            if not ok and dropped is not None and (k := _key_of(values, key)) is not None:
+                dropped.add(k)
     try:
         head = Org.model_validate({k: v for k, v in meta.items() if k in _META_KEYS})
     except ValidationError as exc:
@@ -195,7 +240,7 @@ def _build(tables: Mapping[str, list[tuple[Any, str, str]]], meta: Mapping[str, 
     def locate_kept(table: str, index: int) -> tuple[str, str]:
         return kept_where[table][index]
 
-    problems.extend(check_org(org, locate_kept))
+    problems.extend(check_org(org, locate_kept, unreadable=gone))
     if problems:
         raise InvalidOrgData(problems)
     return org.normalized()
@@ -207,11 +252,14 @@ def org_from_data(data: Any, source: str = "<data>") -> Org:
     if not isinstance(data, Mapping):
         got = "nothing" if data is None else type(data).__name__
         raise InvalidOrgData([Problem(source, "", "", f"expected a mapping of tables, got {got}")])
+    unreadable: Unreadable = {}
     for key in data:
         if key not in TABLES and key not in _META_KEYS:
-            problems.append(Problem(source, "", str(key),
-                                    "unknown key (expected one of: "
-                                    + ", ".join([*_META_KEYS, *TABLES]) + ")"))
+            near = _suggest(str(key), [*_META_KEYS, *TABLES])
+            problems.append(Problem(source, "", str(key), "unknown key" + (near or (
+                " (expected one of: " + ", ".join([*_META_KEYS, *TABLES]) + ")"))))
+            if near and (table := near.split("'")[1]) in _KEYS and table not in data:
+                unreadable[_KEYS[table][0]] = None
     tables: dict[str, list[tuple[Any, str, str]]] = {}
     for table in TABLES:
         rows = data.get(table)
@@ -219,11 +267,18 @@ def org_from_data(data: Any, source: str = "<data>") -> Org:
             continue
         if not isinstance(rows, list):
             problems.append(Problem(source, table, "", "expected a list of records"))
+            if table in _KEYS:
+                unreadable[_KEYS[table][0]] = None
+            continue
+        if len(rows) > files.MAX_ROWS:
+            problems.append(Problem(source, table, "", f"too many rows ({len(rows):,}; the "
+                                    f"limit is {files.MAX_ROWS:,})"))
             continue
         tables[table] = [(row, source, f"{table}[{i}]") for i, row in enumerate(rows)]
     meta = {k: data[k] for k in _META_KEYS if k in data}
     try:
-        org = _build(tables, meta, (source, ""), lambda t, i: (source, f"{t}[{i}]"))
+        org = _build(tables, meta, (source, ""), lambda t, i: (source, f"{t}[{i}]"),
+                     unreadable=unreadable)
     except InvalidOrgData as exc:
         raise InvalidOrgData([*problems, *exc.problems]) from None
     if problems:
@@ -247,82 +302,158 @@ def _clean_cell(value: Any, column: str = "") -> Any:
     return value
 
 
+class _Columns:
+    """What a table's header must hold: its known and required columns."""
+
+    def __init__(self, known: Iterable[str], required: Iterable[str]) -> None:
+        self.known = set(known)
+        self.required = set(required)
+
+    @classmethod
+    def of(cls, table: str) -> _Columns:
+        if table == "meta":
+            return cls(("key", "value"), ("key", "value"))
+        model = TABLES[table]
+        return cls(model.model_fields,
+                   (n for n, f in model.model_fields.items() if f.is_required()))
+
+
 def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: str,
-                where: Callable[[int], str], problems: list[Problem]
+                where: Callable[[int], str], problems: list[Problem], table: str,
+                muted: dict[str, set[str]], unreadable: Unreadable
                 ) -> list[tuple[Any, str, str]]:
+    """Rows of one table; a bad header is reported once per column, and its column left
+    out (an unknown column) or its per-row problems muted (a missing column)."""
     names = [str(h).strip() if h is not None else "" for h in header]
+    columns = _Columns.of(table)
+    use = [bool(n) for n in names]
     for i, name in enumerate(names):
         if name and names.index(name) != i:
             problems.append(Problem(file, where(1), name, "column appears twice"))
-    rows = []
+            use[i] = False
+        elif name and name not in columns.known:
+            problems.append(Problem(file, where(1), name, f"unknown column {name!r}"
+                                    + (_suggest(name, columns.known) or " (expected "
+                                       + ", ".join(sorted(columns.known)) + ")")))
+            use[i] = False
+    for name in sorted(columns.required - set(names)):
+        problems.append(Problem(file, where(1), name, f"missing column {name!r}"))
+        muted.setdefault(table, set()).add(name)
+        if table in _KEYS and name == _KEYS[table][1]:
+            unreadable[_KEYS[table][0]] = None  # no ids: references to them are not checked
+    rows: list[tuple[Any, str, str]] = []
+    headless: dict[int, int] = {}
     for line, cells in body:
         values = [_clean_cell(c, names[i] if i < len(names) else "")
                   for i, c in enumerate(cells)]
         if all(v is None for v in values):
             continue  # blank lines are not records
+        if len(rows) >= files.MAX_ROWS:
+            problems.append(Problem(file, where(line), "", f"too many rows (the limit is "
+                                    f"{files.MAX_ROWS:,})"))
+            break
         row: dict[str, Any] = {}
         for i, v in enumerate(values):
-            name = names[i] if i < len(names) else ""
-            if not name:
-                if v is not None:
-                    problems.append(Problem(file, where(line), f"column {i + 1}",
-                                            "value in a column without a header"))
+            if i >= len(names) or not names[i]:
+                if v is not None and i not in headless:
+                    headless[i] = line  # said once per column, at its first value
                 continue
-            if v is not None:
-                row[name] = v
+            if use[i] and v is not None:  # an empty cell is a missing value: no key
+                row[names[i]] = v
         rows.append((row, file, where(line)))
+    for i, line in sorted(headless.items()):
+        problems.append(Problem(file, where(line), f"column {i + 1}",
+                                "value in a column without a header (the first; the column "
+                                "is left out)"))
     return rows
 
 
-def _meta_from_rows(rows: list[tuple[Any, str, str]], problems: list[Problem]
-                    ) -> dict[str, Any]:
+def _meta_from_rows(rows: list[tuple[Any, str, str]], problems: list[Problem],
+                    muted: dict[str, set[str]]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
+    if "key" in muted.get("meta", set()):
+        return meta  # no key column: said once at the header
     for row, file, loc in rows:
         key, value = row.get("key"), row.get("value")
+        if value is _UNREADABLE_CELL or (value is None and "key" in row):
+            continue  # an empty value is a missing one (as_of unknown)
         if key not in _META_KEYS:
             problems.append(Problem(file, loc, "key",
                                     f"unknown meta key {key!r} (expected name or as_of)"))
+        elif key in meta:
+            problems.append(Problem(file, loc, "key", f"meta key {key!r} appears twice"))
         else:
             meta[str(key)] = value
     return meta
+
+
+def _unknown_tables(found: Iterable[str], present: set[str], kind: str, file: Callable[[str], str],
+                    where: Callable[[str], str], problems: list[Problem],
+                    unreadable: Unreadable) -> None:
+    """One problem per unknown sheet/file, suggesting the near table name; a table it
+    was probably meant to be counts as unreadable, so its ids raise no knock-on problems."""
+    known = ["meta", *TABLES]
+    for name in found:
+        near = _suggest(name, known)
+        problems.append(Problem(file(name), where(name), "", f"unknown {kind} {name!r}"
+                                + (near or " (expected " + ", ".join(known) + ")")))
+        if near and (table := near.split("'")[1]) not in present and table in _KEYS:
+            unreadable[_KEYS[table][0]] = None
 
 
 def _load_csv_dir(folder: Path) -> Org:
     problems: list[Problem] = []
     tables: dict[str, list[tuple[Any, str, str]]] = {}
     meta: dict[str, Any] = {}
-    found = False
+    muted: dict[str, set[str]] = {}
+    unreadable: Unreadable = {}
+    present = {t for t in ("meta", *TABLES) if (folder / f"{t}.csv").is_file()}
+    try:
+        others = sorted(p.stem for p in folder.glob("*.csv") if p.stem not in present)
+    except OSError:
+        others = []
+    if not present:
+        problems.append(Problem(str(folder), "", "", "no org tables here (expected "
+                                + ", ".join(f"{t}.csv" for t in ("meta", *TABLES)) + ")"))
+    elif "meta" not in present:
+        problems.append(Problem(str(folder / "meta.csv"), "", "", "no meta.csv: add a file "
+                                "meta.csv with rows key,value: name, as_of"))
+    _unknown_tables(others, present, "file", lambda n: str(folder / f"{n}.csv"),
+                    lambda n: "", problems, unreadable)
     for table in ("meta", *TABLES):
-        path = folder / f"{table}.csv"
-        if not path.exists():
+        if table not in present:
             continue
-        found = True
+        path = folder / f"{table}.csv"
         text = read_text(path, problems)
         if text is None:
+            if table in _KEYS:
+                unreadable[_KEYS[table][0]] = None
             continue
         try:
             reader = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
             problems.append(Problem(str(path), "", "", f"invalid CSV: {exc}"))
+            if table in _KEYS:
+                unreadable[_KEYS[table][0]] = None
             continue
         if not reader:
             continue
         rows = _table_rows(reader[0], ((i + 2, r) for i, r in enumerate(reader[1:])),
-                           str(path), lambda n: f"row {n}", problems)
+                           str(path), lambda n: f"row {n}", problems, table, muted, unreadable)
         if table == "meta":
-            meta = _meta_from_rows(rows, problems)
+            meta = _meta_from_rows(rows, problems, muted)
         else:
             tables[table] = rows
-    if not found:
-        problems.append(Problem(str(folder), "", "", "no org tables here (expected "
-                                + ", ".join(f"{t}.csv" for t in TABLES) + ")"))
-    return _finish(tables, meta, str(folder / "meta.csv"), problems)
+    return _finish(tables, meta, str(folder / "meta.csv"), problems, excel=False,
+                   unreadable=unreadable, muted=muted)
 
 
 def _finish(tables: dict[str, list[tuple[Any, str, str]]], meta: dict[str, Any], meta_file: str,
-            problems: list[Problem]) -> Org:
+            problems: list[Problem], *, excel: bool, unreadable: Unreadable,
+            muted: dict[str, set[str]]) -> Org:
     try:
-        org = _build(tables, meta, (meta_file, ""), lambda t, i: (meta_file, f"{t}[{i}]"))
+        org = _build(tables, meta, (meta_file, ""), lambda t, i: (meta_file, f"{t}[{i}]"),
+                     excel=excel, unreadable=unreadable, muted=muted)
     except InvalidOrgData as exc:
         raise InvalidOrgData([*problems, *exc.problems]) from None
     if problems:
@@ -330,41 +461,123 @@ def _finish(tables: dict[str, list[tuple[Any, str, str]]], meta: dict[str, Any],
     return org
 
 
-def _load_xlsx(path: Path) -> Org:
+#: Most bytes all parts of an .xlsx file may unpack to (a zip bomb unpacks to far more).
+MAX_XLSX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+_FORMULA_NO_VALUE = ("formula without a saved value; open and save the file in Excel, "
+                     "or type the value")
+
+
+def _read_workbook(path: Path, problems: list[Problem]
+                   ) -> dict[str, list[list[Any]]] | None:
+    """Every sheet's cell values; a formula without a saved value is reported (naming
+    its sheet and cell) and read as ``_UNREADABLE_CELL``. None when the file cannot be
+    read, with the reason recorded."""
+    import warnings
     import zipfile
 
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
-    problems: list[Problem] = []
+    if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
+        problems.append(Problem(str(path), "", "", "cannot read Excel files safely: install "
+                                "defusedxml (OPENPYXL_DEFUSEDXML must not be False)"))
+        return None
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        size = path.stat().st_size
     except FileNotFoundError:
-        raise InvalidOrgData([Problem(str(path), "", "", "file not found")]) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise InvalidOrgData([Problem(str(path), "", "",
-                                      f"not a readable Excel workbook: {exc}")]) from None
+        problems.append(Problem(str(path), "", "", "file not found"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(str(path), "", "", f"cannot read: {exc.strerror or exc}"))
+        return None
+    if size > files.MAX_FILE_BYTES:
+        problems.append(Problem(str(path), "", "", f"file is too large ({size / 2**20:g} MB; "
+                                f"the limit is {files.MAX_FILE_BYTES / 2**20:g} MB)"))
+        return None
+    sheets: dict[str, list[list[Any]]] = {}
+    values_wb = formulas_wb = None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            problems.append(Problem(str(path), "", "", f"cannot read Excel file: it unpacks to "
+                                    f"{unpacked / 2**20:g} MB (the limit is "
+                                    f"{MAX_XLSX_UNPACKED_BYTES / 2**20:g} MB)"))
+            return None
+        # Our own file handles, closed below whatever openpyxl does on a damaged file.
+        with warnings.catch_warnings(), path.open("rb") as fh1, path.open("rb") as fh2:
+            warnings.simplefilter("ignore")
+            values_wb = openpyxl.load_workbook(fh1, read_only=True, data_only=True)
+            formulas_wb = openpyxl.load_workbook(fh2, read_only=True, data_only=False)
+            for name in values_wb.sheetnames:
+                header: list[Any] = []
+                rows: list[list[Any]] = []
+                for r, (vals, cells) in enumerate(zip(
+                        values_wb[name].iter_rows(values_only=True),
+                        formulas_wb[name].iter_rows(), strict=False), start=1):
+                    row = list(vals)
+                    for c, cell in enumerate(cells):
+                        if getattr(cell, "data_type", None) == "f" and (
+                                c >= len(row) or row[c] is None):
+                            column = str(header[c]) if c < len(header) and header[c] else ""
+                            problems.append(Problem(
+                                str(path), f"sheet {name}, cell {get_column_letter(c + 1)}{r}",
+                                column, _FORMULA_NO_VALUE))
+                            while len(row) <= c:
+                                row.append(None)
+                            row[c] = _UNREADABLE_CELL
+                    if r == 1:
+                        header = row
+                    rows.append(row)
+                    if len(rows) > files.MAX_ROWS + 1:
+                        problems.append(Problem(str(path), f"sheet {name}", "", "too many rows "
+                                                f"(the limit is {files.MAX_ROWS:,})"))
+                        break
+                sheets[name] = rows
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "", "file not found"))
+        return None
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        problems.append(Problem(str(path), "", "", "cannot read Excel file (not a readable "
+                                f"Excel workbook): {reason[:200]}"))
+        return None
+    finally:
+        for wb in (values_wb, formulas_wb):
+            if wb is not None:
+                wb.close()
+    return sheets
+
+
+def _load_xlsx(path: Path) -> Org:
+    problems: list[Problem] = []
+    sheets = _read_workbook(path, problems)
+    if sheets is None:
+        raise InvalidOrgData(problems)
     tables: dict[str, list[tuple[Any, str, str]]] = {}
     meta: dict[str, Any] = {}
-    try:
-        known = {"meta", *TABLES}
-        for name in wb.sheetnames:
-            if name not in known:
-                problems.append(Problem(str(path), f"sheet {name}", "",
-                                        "unknown sheet (expected " + ", ".join(known) + ")"))
-                continue
-            values = list(wb[name].iter_rows(values_only=True))
-            if not values:
-                continue
-            rows = _table_rows(list(values[0]),
-                               ((i + 2, list(r)) for i, r in enumerate(values[1:])), str(path),
-                               lambda n, s=name: f"sheet {s}, row {n}", problems)  # type: ignore[misc]
-            if name == "meta":
-                meta = _meta_from_rows(rows, problems)
-            else:
-                tables[name] = rows
-    finally:
-        wb.close()
-    return _finish(tables, meta, str(path), problems)
+    muted: dict[str, set[str]] = {}
+    unreadable: Unreadable = {}
+    known = {"meta", *TABLES}
+    present = set(sheets) & known
+    if "meta" not in sheets:
+        problems.append(Problem(str(path), "", "", "no meta sheet: add a sheet 'meta' with "
+                                "rows name, as_of"))
+    _unknown_tables([n for n in sheets if n not in known], present, "sheet",
+                    lambda n: str(path), lambda n: f"sheet {n}", problems, unreadable)
+    for name in (n for n in sheets if n in known):
+        values = sheets[name]
+        if not values:
+            continue
+        rows = _table_rows(values[0], ((i + 2, r) for i, r in enumerate(values[1:])),
+                           str(path), lambda n, s=name: f"sheet {s}, row {n}",  # type: ignore[misc]
+                           problems, name, muted, unreadable)
+        if name == "meta":
+            meta = _meta_from_rows(rows, problems, muted)
+        else:
+            tables[name] = rows
+    return _finish(tables, meta, str(path), problems, excel=True, unreadable=unreadable,
+                   muted=muted)
 
 
 def load_org(path: str | Path) -> Org:
@@ -384,14 +597,7 @@ def load_org(path: str | Path) -> Org:
     if suffix not in (".yaml", ".yml", ".json"):
         raise InvalidOrgData([Problem(str(p), "", "", "unknown format (expected .yaml, .yml, "
                                       ".json, .xlsx or a folder of .csv files)")])
-    problems: list[Problem] = []
-    text = read_text(p, problems)
-    if text is None:
-        raise InvalidOrgData(problems)
-    data = (_parse_json if suffix == ".json" else parse_yaml)(text, str(p), problems)
-    if problems:
-        raise InvalidOrgData(problems)
-    return org_from_data(data, str(p))
+    return org_from_data(files.read_data(p, what="org"), str(p))
 
 
 # -- writing ------------------------------------------------------------------------------

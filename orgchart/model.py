@@ -7,11 +7,23 @@ order (sorted by id) so that two equal orgs compare equal and files diff cleanly
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .text import InvalidText, check_id, clean_text
 
 __all__ = [
     "LEVEL_RANK",
@@ -30,12 +42,48 @@ __all__ = [
     "Unit",
 ]
 
-#: Ids are short text without ";" (tables list ids as "a;b;c").
+
+
+def _valid_id(value: str) -> str:
+    try:
+        return check_id(value)
+    except InvalidText as exc:
+        raise PydanticCustomError("id_text", exc.reason) from None
+
+
+def _valid_text(value: str) -> str:
+    try:
+        return clean_text(value)
+    except InvalidText as exc:
+        raise PydanticCustomError("text_chars", exc.reason) from None
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are text YYYY-MM-DD (or a date, e.g. an Excel date cell); never a number."""
+    if isinstance(value, date | datetime):
+        return value
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("date_number", "dates are YYYY-MM-DD, not a number")
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise PydanticCustomError("date_format", "dates are YYYY-MM-DD")
+    return value.strip() if isinstance(value, str) else value
+
+
+#: Ids are short text without ";" (tables list ids as "a;b;c"), in NFC, under the policy
+#: of :func:`mergepilot.orgchart.text.check_id` (no control, invisible, bidi, special space
+#: or full-width characters, one script).
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
-                                      pattern=r"^[^;]+$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+                                      pattern=r"^[^;]+$"), AfterValidator(_valid_id)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000),
+                 AfterValidator(_valid_text)]
 #: Names and titles must say something: an empty cell is a missing value, not a name.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                 AfterValidator(_valid_text)]
+#: A calendar date written YYYY-MM-DD; a number (0, 1573171200) is not a date.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
 #: A count that may be unknown: None is "not known", never 0 (see :class:`Unit`).
 Figure = Count | None
@@ -93,9 +141,9 @@ class _Record(BaseModel):
 def _sorted_ids(value: Any) -> Any:
     if isinstance(value, str):  # tables hold lists as "a;b;c"
         value = [v for v in (s.strip() for s in value.split(";")) if v]
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, list | tuple | set) and all(isinstance(v, str) for v in value):
         return tuple(sorted(set(value), key=str))
-    return value
+    return value  # not a list of ids: pydantic names the bad item
 
 
 class Territory(_Record):
@@ -123,9 +171,9 @@ class Regulation(_Record):
 
     id: Id
     title: Name
-    issued: date
-    in_force_from: date | None = None
-    repealed_on: date | None = None
+    issued: IsoDate
+    in_force_from: IsoDate | None = None
+    repealed_on: IsoDate | None = None
 
     def in_force(self, on: date) -> bool:
         start = self.in_force_from or self.issued
@@ -205,7 +253,7 @@ class Org(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text = ""
-    as_of: date | None = None
+    as_of: IsoDate | None = None
     territories: list[Territory] = []
     regulations: list[Regulation] = []
     functions: list[Function] = []

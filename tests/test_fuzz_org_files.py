@@ -157,3 +157,99 @@ def test_cli_exit_code_2_and_no_traceback(tmp_path: Path, content: bytes,
         assert main([*cmd, str(p)]) == 2
         err = capsys.readouterr().err
         assert str(p) in err and "Traceback" not in err
+
+
+cell_junk = st.one_of(
+    junk.filter(lambda v: not isinstance(v, list | dict)),
+    st.sampled_from(["2.000", "2,000", "2 000", "=1+1", "=A1", "25/10/2017", "H1\u200b",
+                     "pаrty", "ＡＢ", "true", "0", "1573171200", "\u00a0", "D1;D2"]),
+)
+
+
+@settings(max_examples=CASES // 3, deadline=None)
+@given(row=st.integers(0, 30), col=st.integers(0, 12), value=cell_junk,
+       sheet=st.sampled_from(["units", "territories", "assignments", "posts", "meta",
+                              "regulations", "functions"]),
+       rename=st.sampled_from([None, "Units", "unit", "meta ", "territory"]))
+def test_edited_excel_cells_load_equal_or_name_their_problems(
+        row: int, col: int, value: Any, sheet: str, rename: str | None) -> None:
+    """Any cell set to anything (formulas too), or a sheet renamed: the workbook loads to
+    the org it holds or yields problems naming the file -- never a traceback."""
+    import openpyxl
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    with tempfile.TemporaryDirectory() as d:
+        path = save_org(two_districts_with_overlap(), Path(d) / "org.xlsx")
+        wb = openpyxl.load_workbook(path)
+        ws = wb[sheet]
+        try:
+            ws.cell(row=row % (ws.max_row + 1) + 1, column=col % 14 + 1, value=value)
+        except (IllegalCharacterError, ValueError, TypeError):
+            return  # openpyxl cannot even store it
+        if rename is not None and rename not in wb.sheetnames:
+            ws.title = rename
+        try:
+            wb.save(path)
+        except (IllegalCharacterError, ValueError, TypeError, OverflowError):
+            return
+        check_load(path)
+
+
+def _yaml_edit(text: str, at: int, cut: int, insert: str) -> str:
+    at %= len(text) + 1
+    return text[:at] + insert + text[at + cut % 8:]
+
+
+@settings(max_examples=CASES // 3, deadline=None)
+@given(at=st.integers(0, 5000), cut=st.integers(0, 7),
+       insert=st.sampled_from(["", "&a ", "*a", "<<: ", "- ", "[", "]", "{", "}", ": ", "\n",
+                               "  ", "!!binary ", "2.000", "true", "~", "'", '"', "\t",
+                               "\u202e", "\u200b", "а", "0x10", "1e3", "#"]),
+       fmt=st.sampled_from(["org.yaml", "org.json"]))
+def test_edited_yaml_text_loads_equal_or_names_its_problems(at: int, cut: int, insert: str,
+                                                            fmt: str) -> None:
+    """A valid YAML/JSON file with characters cut or inserted anywhere: it loads (and
+    builds) or yields problems naming the file, never a traceback."""
+    with tempfile.TemporaryDirectory() as d:
+        path = save_org(two_districts_with_overlap(), Path(d) / fmt)
+        path.write_text(_yaml_edit(path.read_text(encoding="utf-8"), at, cut, insert),
+                        encoding="utf-8")
+        check_load(path)
+
+
+@settings(max_examples=CASES // 3, deadline=None)
+@given(table=st.sampled_from(["units", "territories", "assignments", "posts", "meta",
+                              "functions", "regulations"]),
+       col=st.integers(0, 12), header=st.text(max_size=12),
+       drop_file=st.booleans(), rename_to=st.sampled_from([None, "Units", "unit", "x"]))
+def test_edited_csv_headers_and_files_name_their_problems(table: str, col: int, header: str,
+                                                          drop_file: bool,
+                                                          rename_to: str | None) -> None:
+    """A header renamed, a file dropped or renamed: problems naming the file, never a
+    traceback, and never more than one problem per header cell or file."""
+    import csv
+
+    with tempfile.TemporaryDirectory() as d:
+        folder = save_org(two_districts_with_overlap(), Path(d) / "org")
+        path = folder / f"{table}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        rows[0][col % len(rows[0])] = header
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        if drop_file:
+            other = folder / "posts.csv"
+            if rename_to is not None:
+                other.rename(folder / f"{rename_to}.csv")
+            else:
+                other.unlink()
+        try:
+            load_org(folder)
+        except InvalidOrgData as exc:
+            assert all(str(folder) in p.file for p in exc.problems)
+            # The header edit and the file edit each explain themselves at most once...
+            by_row = [p for p in exc.problems if p.location == "row 1"]
+            assert len(by_row) <= 2, by_row
+            # ...and no problem is repeated across rows.
+            messages = [(p.file, p.field, p.message) for p in exc.problems]
+            assert len(messages) == len(set(messages)) or len(exc.problems) <= 3, exc.problems

@@ -193,7 +193,8 @@ def test_seed_deputies_back_at_standard_60_months_after_the_merger(graph: OrgGra
     (hit,) = [f for f in found if f.code == "DEPUTIES-ABOVE-STANDARD"]
     assert hit.severity == Severity.WARNING
     assert hit.data["deadline"] == "2025-02-01"
-    assert (hit.data["deputies"], hit.data["standard"], hit.data["months"]) == (5, 2, 60)  # the absorbed head is a deputy now
+    # 4 deputies and the head of the absorbed office, a deputy now
+    assert (hit.data["deputies"], hit.data["standard"], hit.data["months"]) == (5, 2, 60)
     policy = Policy(deputies_months_to_standard=36)
     (hit,) = [f for f in validate_proposal(graph, proposal(**MERGE_OFFICES,
                                                            effective="2020-02-29"), policy)

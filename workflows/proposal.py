@@ -44,8 +44,7 @@ from mergepilot.orgchart import (
     Text,
     Unit,
     error_message,
-    parse_yaml,
-    read_text,
+    read_data,
 )
 
 from .errors import InvalidProposal
@@ -448,19 +447,8 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
 
 
 def _read(path: str | Path) -> Any:
-    p = Path(path)
-    problems: list[Problem] = []
-    if p.is_dir():
-        raise InvalidProposal([Problem(str(p), "", "", "is a folder, not a proposal file")])
-    if p.suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise InvalidProposal([Problem(str(p), "", "",
-                                       "unknown format (expected .yaml, .yml or .json)")])
-    text = read_text(p, problems)
-    # JSON is read by the YAML parser too (JSON is YAML), which refuses duplicate keys.
-    data = None if text is None else parse_yaml(text, str(p), problems)
-    if problems:
-        raise InvalidProposal(problems)
-    return data
+    # The one reader of input files: size cap, UTF-8, duplicate keys, aliases, depth.
+    return read_data(path, what="proposal", error=InvalidProposal)
 
 
 def proposal_from_data(data: Any, source: str = "<data>") -> Proposal:
