@@ -25,8 +25,7 @@ from mergepilot.orgchart import (
     Standards,
     Text,
     Unit,
-    parse_yaml,
-    read_text,
+    read_data,
 )
 from mergepilot.workflows import CoverageTarget, ProposalKind, validation_problems
 
@@ -194,11 +193,7 @@ class Policy(_Model):
 def load_policy(path: str | Path) -> Policy:
     """Load a policy file (YAML or JSON); :class:`InvalidPolicy` names every problem."""
     p = Path(path)
-    problems: list[Problem] = []
-    text = read_text(p, problems)
-    data: Any = None if text is None else parse_yaml(text, str(p), problems)
-    if problems:
-        raise InvalidPolicy(problems)
+    data: Any = read_data(p, what="policy", error=InvalidPolicy)
     if data is None:
         data = {}
     if not isinstance(data, dict):

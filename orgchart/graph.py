@@ -18,6 +18,9 @@ borders       territory -> terr.    one edge each way between neighbours
 
 Every change goes through :meth:`OrgGraph._put`, which replaces one record and its
 edges, so each operation returns a :class:`ChangeRecord` that reverses exactly.
+
+Why one long module: the graph is the only owner of mutation, and every operation is a
+method over the private ``_put``; split across files, ``_put`` would have to become public.
 """
 
 from __future__ import annotations
@@ -299,24 +302,11 @@ class OrgGraph:
     def leads(self, function: str, territory: str | None = None) -> list[Unit]:
         return self.performers(function, territory, Role.LEAD)
 
-    def supporters(self, function: str, territory: str | None = None) -> list[Unit]:
-        return self.performers(function, territory, Role.SUPPORT)
-
     def children(self, unit: str) -> list[Unit]:
         self.unit(unit)
         return sorted((self._g.nodes[c]["obj"] for c, _, d in
                        self._g.in_edges(("unit", unit), data=True) if d["type"] == "reports_to"),
                       key=lambda u: u.id)
-
-    def subtree(self, unit: str) -> list[Unit]:
-        """Every unit that reports to ``unit`` directly or indirectly (not the unit itself)."""
-        out: list[Unit] = []
-        stack = [unit]
-        while stack:
-            for child in self.children(stack.pop()):
-                out.append(child)
-                stack.append(child.id)
-        return sorted(out, key=lambda u: u.id)
 
     def ancestors(self, unit: str) -> list[Unit]:
         """The chain of parents from the direct parent up to the top."""

@@ -9,6 +9,9 @@ and ``as_of``. List fields (``borders``, ``regulations``, ``required_at``) are w
 Every problem in a file is collected and raised at once as :class:`InvalidOrgData`, each
 naming the file, the row (tables) or path (YAML/JSON), and the field. Nothing here lets a
 traceback out for bad input.
+
+Why one long module: the four formats share the table layout, the cell cleaning and the
+problem bookkeeping; each format's reader is a few functions over them.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ TABLES: dict[str, type[BaseModel]] = {
     "persons": Person,
     "posts": Post,
 }
-_LIST_FIELDS = {"borders", "regulations", "required_at"}
 _META_KEYS = ("name", "as_of")
 
 Locate = Callable[[str, int], tuple[str, str]]

@@ -11,6 +11,9 @@ The *shape* of a proposal (which fields its kind needs) is checked here; whether
 sense against an org (ids exist, no growth, one lead, ...) is for the rules in
 ``mergepilot.engine.rules``. :func:`apply_proposal` performs the change on an
 :class:`~mergepilot.orgchart.OrgGraph` as one reversible change record.
+
+Why one long module: it is one file format (the proposal, its parts and the plan), whose
+schema text ``mergepilot schema`` prints; the checks live beside the fields they check.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from mergepilot.orgchart import (
     Id,
     Problem,
     Text,
-    parse_yaml,
-    read_text,
+    read_data,
 )
 from mergepilot.workflows import (
     CoverageTarget,
@@ -141,13 +140,6 @@ def scenario_from_data(data: Any, source: str = "<data>", name: str = "") -> Sce
 def load_scenario(path: str | Path) -> Scenario:
     """Load a scenario (or a plain plan) from a YAML or JSON file."""
     p = Path(path)
-    problems: list[Problem] = []
-    if p.is_dir() or p.suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise InvalidProposal([Problem(str(p), "", "", "expected a .yaml, .yml or .json "
-                                       "scenario file")])
-    text = read_text(p, problems)
-    data = None if text is None else parse_yaml(text, str(p), problems)
-    if problems:
-        raise InvalidProposal(problems)
+    data = read_data(p, what="scenario", error=InvalidProposal)
     return scenario_from_data(data, str(p), name=p.stem)
 

@@ -6,6 +6,9 @@ transaction that checks the expected versions (``UPDATE ... WHERE version = ?`` 
 row count), so a second concurrent writer fails with :class:`ConcurrentTransition` and
 nothing of a failed unit is left behind. JSON columns are text holding canonical JSON, so
 the bytes hashed into the event chain are the bytes stored, on SQLite and PostgreSQL alike.
+
+Why one long module (just over the ~500 lines of the rest): the Store is one class, every
+query and write of the database, kept together so that nothing else holds SQL.
 """
 
 from __future__ import annotations
