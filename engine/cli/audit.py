@@ -12,7 +12,8 @@ import typer
 
 from mergepilot.engine import Engine, replay, verify
 
-from .app import app, console
+from .app import app
+from .common import dump_json, say
 from .db import DbOption
 
 __all__ = ["audit_app", "replay_cmd", "verify_cmd"]
@@ -20,10 +21,6 @@ __all__ = ["audit_app", "replay_cmd", "verify_cmd"]
 audit_app = typer.Typer(help="Check the event log's hash chains and replay it against the "
                              "stored org.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
-
-
-def _say(text: str) -> None:
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @audit_app.command("verify")
@@ -36,12 +33,12 @@ def verify_cmd(
     with Engine.open(db) as engine:
         report = verify(engine)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        dump_json(report.to_json())
     else:
         for link in report.broken:
-            _say(f"BROKEN {link}")
+            say(f"BROKEN {link}")
         verdict = "ok" if report.ok else f"{len(report.broken)} broken chain(s)"
-        _say(f"{report.proposals} proposals, {report.events} events, {report.refusals} "
+        say(f"{report.proposals} proposals, {report.events} events, {report.refusals} "
              f"refusals checked: {verdict}")
     if not report.ok:
         raise typer.Exit(1)
@@ -57,13 +54,13 @@ def replay_cmd(
     with Engine.open(db) as engine:
         report = replay(engine)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+        dump_json(json.loads(json.dumps(report.to_json(), default=str)))
     else:
         for d in report.differences:
-            _say(f"DIFF {d}")
+            say(f"DIFF {d}")
         verdict = ("the stored org matches the replay" if report.ok
                    else f"{len(report.differences)} difference(s)")
-        _say(f"replayed {report.changes} changes from the org loaded on "
+        say(f"replayed {report.changes} changes from the org loaded on "
              f"{report.baseline_on}, checked {report.snapshots_checked} snapshots: {verdict}")
     if not report.ok:
         raise typer.Exit(1)

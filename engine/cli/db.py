@@ -6,7 +6,8 @@ import typer
 
 from mergepilot.engine import DEFAULT_URL, SCHEMA_REVISION, Store, StoreError
 
-from .app import app, console
+from .app import app
+from .common import say
 
 __all__ = ["DbOption", "db_app"]
 
@@ -30,7 +31,7 @@ def upgrade(db: str | None = DbOption) -> None:
     finally:
         store.close()
     what = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-    console.print(f"{store.safe_url}: {what} revision {after}", highlight=False, markup=False)
+    say(f"{store.safe_url}: {what} revision {after}")
 
 
 @db_app.command("current")
@@ -41,8 +42,8 @@ def current(db: str | None = DbOption) -> None:
         rev = store.revision()
     finally:
         store.close()
-    console.print(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
-                  f"this mergepilot needs {SCHEMA_REVISION}", highlight=False, markup=False)
+    say(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
+        f"this mergepilot needs {SCHEMA_REVISION}")
     if rev != SCHEMA_REVISION:
         raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}: "
                          "run `mergepilot db upgrade`")
