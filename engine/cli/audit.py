@@ -10,10 +10,10 @@ import json
 
 import typer
 
-from mergepilot.engine import Engine, replay, verify
+from mergepilot.engine import replay, verify
 
 from .app import app
-from .common import dump_json, say
+from .common import dump_json, open_reader, say
 from .db import DbOption
 
 __all__ = ["audit_app", "replay_cmd", "verify_cmd"]
@@ -30,7 +30,7 @@ def verify_cmd(
 ) -> None:
     """Walk every proposal's hash chain (and the log of refused triggers); report the
     first broken link of each. Exit 1 when a chain is broken."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         report = verify(engine)
     if as_json:
         dump_json(report.to_json())
@@ -51,7 +51,7 @@ def replay_cmd(
 ) -> None:
     """Rebuild the org from the loaded baseline and the event log and compare it with the
     stored org, change records and snapshots. Exit 1 when they differ."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         report = replay(engine)
     if as_json:
         dump_json(json.loads(json.dumps(report.to_json(), default=str)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from datetime import date
 from typing import Any
 
@@ -13,10 +14,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mergepilot.engine import DEFAULT_URL, Engine, Store
+
 from .app import console
 from .text import clean, json_text
 
-__all__ = ["cell", "day_option", "dump_json", "params_option", "say", "text_row"]
+__all__ = ["cell", "day_option", "dump_json", "open_reader", "params_option", "say",
+           "text_row"]
 
 #: ``--param`` values: at most this many characters and this deep (lists and objects)
 PARAM_MAX_CHARS = 10_000
@@ -104,6 +108,19 @@ def say(text: str) -> None:
 def cell(text: object) -> Text:
     """User data as a Rich ``Text`` (a table cell or title): no markup, escaped."""
     return Text(clean(text))
+
+
+def open_reader(db: str | None) -> Engine:
+    """The store for a command that only reads (``history``, ``proposals``, ``audit``...):
+    opened read-only, so a mistyped ``--db`` path is "no database at PATH" (nothing is
+    created) and a database on read-only media can still be read and audited."""
+    store = Store(db or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, readonly=True)
+    try:
+        store.require_current()
+    except BaseException:
+        store.close()
+        raise
+    return Engine(store)
 
 
 def text_row(table: Table, *cells: str) -> None:

@@ -37,7 +37,7 @@ def upgrade(db: str | None = DbOption) -> None:
 @db_app.command("current")
 def current(db: str | None = DbOption) -> None:
     """Print the schema revision of the database and the one this mergepilot needs."""
-    store = Store(db or DEFAULT_URL)
+    store = Store(db or DEFAULT_URL, readonly=True)
     try:
         rev = store.revision()
     finally:
@@ -45,5 +45,5 @@ def current(db: str | None = DbOption) -> None:
     say(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
         f"this mergepilot needs {SCHEMA_REVISION}")
     if rev != SCHEMA_REVISION:
-        raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}: "
-                         "run `mergepilot db upgrade`")
+        store.require_current()  # raises, with the advice that fits (upgrade the db or us)
+        raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}")

@@ -24,7 +24,7 @@ from mergepilot.orgchart import (
 )
 
 from .app import app, console, err_console
-from .common import cell, day_option, say, text_row
+from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
 from .files import OutputError, check_output, write_atomic
 from .text import clean, json_text
@@ -187,7 +187,7 @@ def org_export(
             raise OutputError(f"cannot save to {clean(output)}: unknown format (use .yaml, "
                               ".json, .xlsx or a folder name without a suffix)")
         check_output(output, force=force, folder=folder)
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         org = engine.org(at=day_option(at, "--at") if at else None).to_org()
     if output is None:
         typer.echo(yaml.safe_dump(org.model_dump(mode="json", exclude_defaults=True),
