@@ -10,9 +10,10 @@ import json
 
 import typer
 
-from mergepilot.engine import Engine, replay, verify
+from mergepilot.engine import replay, verify
 
-from .app import app, console
+from .app import app
+from .common import dump_json, open_reader, say
 from .db import DbOption
 
 __all__ = ["audit_app", "replay_cmd", "verify_cmd"]
@@ -22,10 +23,6 @@ audit_app = typer.Typer(help="Check the event log's hash chains and replay it ag
 app.add_typer(audit_app, name="audit")
 
 
-def _say(text: str) -> None:
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-
-
 @audit_app.command("verify")
 def verify_cmd(
     db: str | None = DbOption,
@@ -33,15 +30,15 @@ def verify_cmd(
 ) -> None:
     """Walk every proposal's hash chain (and the log of refused triggers); report the
     first broken link of each. Exit 1 when a chain is broken."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         report = verify(engine)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        dump_json(report.to_json())
     else:
         for link in report.broken:
-            _say(f"BROKEN {link}")
+            say(f"BROKEN {link}")
         verdict = "ok" if report.ok else f"{len(report.broken)} broken chain(s)"
-        _say(f"{report.proposals} proposals, {report.events} events, {report.refusals} "
+        say(f"{report.proposals} proposals, {report.events} events, {report.refusals} "
              f"refusals checked: {verdict}")
     if not report.ok:
         raise typer.Exit(1)
@@ -54,16 +51,16 @@ def replay_cmd(
 ) -> None:
     """Rebuild the org from the loaded baseline and the event log and compare it with the
     stored org, change records and snapshots. Exit 1 when they differ."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         report = replay(engine)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+        dump_json(json.loads(json.dumps(report.to_json(), default=str)))
     else:
         for d in report.differences:
-            _say(f"DIFF {d}")
+            say(f"DIFF {d}")
         verdict = ("the stored org matches the replay" if report.ok
                    else f"{len(report.differences)} difference(s)")
-        _say(f"replayed {report.changes} changes from the org loaded on "
+        say(f"replayed {report.changes} changes from the org loaded on "
              f"{report.baseline_on}, checked {report.snapshots_checked} snapshots: {verdict}")
     if not report.ok:
         raise typer.Exit(1)

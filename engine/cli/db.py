@@ -6,7 +6,8 @@ import typer
 
 from mergepilot.engine import DEFAULT_URL, SCHEMA_REVISION, Store, StoreError
 
-from .app import app, console
+from .app import app
+from .common import say
 
 __all__ = ["DbOption", "db_app"]
 
@@ -30,19 +31,19 @@ def upgrade(db: str | None = DbOption) -> None:
     finally:
         store.close()
     what = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-    console.print(f"{store.safe_url}: {what} revision {after}", highlight=False, markup=False)
+    say(f"{store.safe_url}: {what} revision {after}")
 
 
 @db_app.command("current")
 def current(db: str | None = DbOption) -> None:
     """Print the schema revision of the database and the one this mergepilot needs."""
-    store = Store(db or DEFAULT_URL)
+    store = Store(db or DEFAULT_URL, readonly=True)
     try:
         rev = store.revision()
     finally:
         store.close()
-    console.print(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
-                  f"this mergepilot needs {SCHEMA_REVISION}", highlight=False, markup=False)
+    say(f"{store.safe_url}: revision {rev or 'none (empty)'}; "
+        f"this mergepilot needs {SCHEMA_REVISION}")
     if rev != SCHEMA_REVISION:
-        raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}: "
-                         "run `mergepilot db upgrade`")
+        store.require_current()  # raises, with the advice that fits (upgrade the db or us)
+        raise StoreError(f"{store.safe_url} is not at revision {SCHEMA_REVISION}")

@@ -11,31 +11,46 @@ from pathlib import Path
 
 import typer
 
-from mergepilot.engine.planning import DEMO_PLAN, write_report
+from mergepilot.engine.planning import DEMO_PLAN, render_report
 from mergepilot.orgchart import sample_baseline, sample_org
 
-from .app import app, console
-from .simulate import print_summary, resolve_plan, run
+from .app import app
+from .common import say
+from .files import check_output, write_text
+from .simulate import _sqlite_path, print_summary, resolve_plan, run
+
+#: the report's default file: the demo's own, so a second run replaces it
+DEFAULT_OUT = Path("mergepilot-demo.html")
 
 __all__ = ["demo"]
 
 
 @app.command("demo")
 def demo(
-    out: Path = typer.Option(Path("mergepilot-demo.html"), "--out",
-                             help="Where to write the HTML report."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out",
+                             help="Where to write the HTML report (the default one is "
+                                  "replaced on every run)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the JSON result."),
     plan: str = typer.Option(DEMO_PLAN, "--plan", help="Shipped plan name or plan file."),
     store: str | None = typer.Option(None, "--store", help="Keep the simulation's database "
                                      "at this (empty) URL; default: a temporary SQLite file."),
+    force: bool = typer.Option(False, "--force", help="Replace --out and --json files that "
+                               "exist (never an input or a database)."),
 ) -> None:
     """Simulate the seeds' 2018-2021 story on the sample province (Quảng Ngãi) and write
     an HTML report: pilots, Regulation 208 ending one, the 2020 mergers, attrition."""
+    inputs = [plan, _sqlite_path(store)]
+    # The default report file is the demo's own: running the demo twice replaces it.
+    out_force = force or out == DEFAULT_OUT
+    check_output(out, force=out_force, inputs=inputs)
+    if json_out is not None:
+        check_output(json_out, force=force, inputs=[*inputs, out])
     scenario = resolve_plan(plan)
     result = run(scenario, sample_org(), sample_baseline(), policy=None, start=None,
                  end=None, store=store)
     print_summary(result)
     if json_out is not None:
-        json_out.write_text(result.dumps() + "\n", encoding="utf-8")
-    write_report(result, out)
-    console.print(f"report written to {out}", highlight=False)
+        write_text(json_out, result.dumps() + "\n", force=force, inputs=[*inputs, out])
+        say(f"JSON written to {json_out}")
+    write_text(out, render_report(result), force=out_force, inputs=inputs)
+    say(f"report written to {out}")

@@ -10,6 +10,8 @@ import typer
 from mergepilot.workflows import LIFECYCLES, WorkflowError, dot, get_lifecycle, graphviz, mermaid
 
 from .app import app
+from .common import say
+from .files import write_text
 
 __all__ = ["DiagramFormat", "diagram"]
 
@@ -32,6 +34,7 @@ def diagram(
         False, "--describe", help="Mermaid: also write what each state means."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of standard output."),
+    force: bool = typer.Option(False, "--force", help="Replace an --output file that exists."),
 ) -> None:
     """Draw a lifecycle: states, triggers, roles, guards and effects."""
     lc = get_lifecycle(lifecycle, version)
@@ -48,5 +51,5 @@ def diagram(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        write_text(output, text, force=force)
+        say(f"wrote {output}")

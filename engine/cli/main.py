@@ -3,29 +3,39 @@ and its exit code (0 fine, 1 findings of error severity, 2 input that cannot be 
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 
 import typer
+from rich.text import Text
 
 from mergepilot.orgchart import InvalidOrgData, MergepilotError
 
 from . import commands  # noqa: F401  (registers the commands on app)
 from .app import app, err_console, set_debug
+from .text import clean
 
 __all__ = ["main", "report_error"]
 
 
 def report_error(exc: MergepilotError) -> int:
-    """Print one line per problem of ``exc`` to stderr and return its exit code."""
+    """Print one line per problem of ``exc`` to stderr and return its exit code.
+
+    The message is user data (ids, names, file names): never markup, control characters
+    escaped, URL passwords hidden."""
     if isinstance(exc, InvalidOrgData):
-        err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the input",
-                          highlight=False)
+        _error_line(f"{len(exc.problems)} problem(s) in the input")
         for p in exc.problems:
-            err_console.print(f"  {p}", markup=False, highlight=False)
+            err_console.print(Text("  " + clean(p)), highlight=False)
     else:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error_line(str(exc))
     return exc.exit_code
+
+
+def _error_line(message: str) -> None:
+    err_console.print(Text.assemble(("error:", "bold red"), " ", clean(message)),
+                      highlight=False)
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
@@ -62,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err_console.print("aborted")
         return 130
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
-        exc.show()  # type: ignore[attr-defined]
+        # The message quotes what was typed: shown with its control characters escaped.
+        buf = io.StringIO()
+        exc.show(file=buf)  # type: ignore[attr-defined]
+        sys.stderr.write(clean(buf.getvalue(), newlines=True))
         return 2
     return rc if isinstance(rc, int) else 0
 

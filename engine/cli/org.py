@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 import yaml
 from rich.table import Table
+from rich.text import Text
 
 from mergepilot.engine import Engine
 from mergepilot.orgchart import (
@@ -24,8 +24,10 @@ from mergepilot.orgchart import (
 )
 
 from .app import app, console, err_console
-from .common import day_option, say
+from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
+from .files import OutputError, check_output, write_atomic
+from .text import clean, json_text
 
 __all__ = ["metrics_tables", "org_app", "org_export", "org_load"]
 
@@ -48,12 +50,14 @@ def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -
             org = load_org(f)
         except InvalidOrgData as exc:
             problems.extend(exc.problems)
-            err_console.print(f"[red]invalid[/] {f}: {len(exc.problems)} problem(s)",
+            err_console.print(Text.assemble(("invalid", "red"), f" {clean(f)}: "
+                                            f"{len(exc.problems)} problem(s)"),
                               highlight=False)
             continue
-        console.print(f"[green]ok[/] {f}: {len(org.territories)} territories, "
-                      f"{len(org.units)} units, {len(org.functions)} functions, "
-                      f"{len(org.assignments)} assignments", highlight=False)
+        console.print(Text.assemble(("ok", "green"), f" {clean(f)}: "
+                                    f"{len(org.territories)} territories, "
+                                    f"{len(org.units)} units, {len(org.functions)} functions, "
+                                    f"{len(org.assignments)} assignments"), highlight=False)
     if problems:
         raise InvalidOrgData(problems)
 
@@ -66,8 +70,9 @@ def show(file: Path = FileArg,
     """A readable summary: territories by level and units by bloc and level."""
     org = load_org(file)
     graph = OrgGraph(org, check=False)
-    console.print(f"[bold]{org.name or file}[/]" + (f"  (as of {org.as_of})" if org.as_of
-                                                    else ""), highlight=False)
+    console.print(Text.assemble((clean(org.name or file), "bold"),
+                                f"  (as of {org.as_of})" if org.as_of else ""),
+                  highlight=False)
     terr = Table("level", "territories", title="Territories")
     for lvl in Level:
         n = len(graph.territories(level=lvl))
@@ -78,18 +83,19 @@ def show(file: Path = FileArg,
     blocs = sorted({u.bloc.value for u in units})
     levels = [lvl.value for lvl in Level if any(u.level == lvl for u in units)]
     t = Table("level", *blocs, "total",
-              title="Units" + (f" serving {territory}" if territory else "") + " by level and bloc")
+              title=cell("Units" + (f" serving {territory}" if territory else "")
+                         + " by level and bloc"))
     for level in levels:
         row = [sum(1 for u in units if u.level == level and u.bloc == b) for b in blocs]
         t.add_row(level, *map(str, row), str(sum(row)))
     console.print(t)
     if territory:
         lst = Table("id", "name", "bloc", "staff", "deputies", "functions",
-                    title=f"Units serving {territory}")
+                    title=cell(f"Units serving {territory}"))
         for u in units:
             fns = graph.functions_of(u.id)
-            lst.add_row(u.id, u.name, u.bloc.value, str(u.staff_quota), str(u.deputies),
-                        ", ".join(f"{c}({r.value[0]})" for c, r in sorted(fns.items())))
+            text_row(lst, u.id, u.name, u.bloc.value, str(u.staff_quota), str(u.deputies),
+                     ", ".join(f"{c}({r.value[0]})" for c, r in sorted(fns.items())))
         console.print(lst)
     console.print(f"{len(org.functions)} functions, {len(org.assignments)} assignments, "
                   f"{len(org.posts)} posts, {len(org.persons)} persons, "
@@ -102,27 +108,28 @@ def metrics_tables(report: MetricsReport) -> list[Table]:
     cols = ["metric", "now"]
     if report.changes is not None:
         cols += ["baseline", "change", "%"]
-    t = Table(*cols, title=f"{report.name}" + (f" as of {report.as_of}" if report.as_of else "")
-              + (f" against {report.baseline_as_of or report.baseline_name}"
-                 if report.changes is not None else ""))
+    t = Table(*cols, title=cell(
+        f"{report.name}" + (f" as of {report.as_of}" if report.as_of else "")
+        + (f" against {report.baseline_as_of or report.baseline_name}"
+           if report.changes is not None else "")))
     for name, value in total.items():
         row = [name.replace("_", " "), f"{value:,}"]
         if report.changes is not None:
             ch = report.changes[name]
             pct = ch.percent
             row += [f"{ch.baseline:,}", f"{ch.absolute:+,}", "" if pct is None else f"{pct:+}%"]
-        t.add_row(*row)
+        text_row(t, *row)
     for lvl, n in report.territories.items():
         row = [f"territories: {lvl}", f"{n:,}"]
         if report.territory_changes is not None:
             tc = report.territory_changes[lvl]
             pct = tc.percent
             row += [f"{tc.baseline:,}", f"{tc.absolute:+,}", "" if pct is None else f"{pct:+}%"]
-        t.add_row(*row)
+        text_row(t, *row)
     b = Table("bloc", "units", "staff quota", "staff actual", "heads", "deputies", "divisions",
               title="By bloc")
     for bloc, c in report.by_bloc.items():
-        b.add_row(bloc, *(f"{v:,}" for v in (c.units, c.staff_quota, c.staff_actual, c.heads,
+        text_row(b, bloc, *(f"{v:,}" for v in (c.units, c.staff_quota, c.staff_actual, c.heads,
                                              c.deputies, c.divisions)))
     return [t, b]
 
@@ -130,7 +137,7 @@ def metrics_tables(report: MetricsReport) -> list[Table]:
 def print_metrics(org: Org, baseline: Org | None, as_json: bool) -> None:
     report = metrics(org, baseline)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
+        typer.echo(json_text(report.to_json(), indent=2, sort_keys=True))
         return
     for table in metrics_tables(report):
         console.print(table)
@@ -170,13 +177,22 @@ def org_export(
     at: str | None = typer.Option(None, "--at", help="The org as it stood on this date "
                                                      "(default: now)."),
     db: str | None = DbOption,
+    force: bool = typer.Option(False, "--force", help="Replace an --output file or folder "
+                               "that exists (never a database)."),
 ) -> None:
     """The stored org -- now, or as it stood on a date -- as an org bundle."""
-    with Engine.open(db) as engine:
+    folder = output is not None and not output.suffix
+    if output is not None:
+        if output.suffix.lower() not in ("", ".yaml", ".yml", ".json", ".xlsx"):
+            raise OutputError(f"cannot save to {clean(output)}: unknown format (use .yaml, "
+                              ".json, .xlsx or a folder name without a suffix)")
+        check_output(output, force=force, folder=folder)
+    with open_reader(db) as engine:
         org = engine.org(at=day_option(at, "--at") if at else None).to_org()
     if output is None:
         typer.echo(yaml.safe_dump(org.model_dump(mode="json", exclude_defaults=True),
                                   allow_unicode=True, sort_keys=False, width=120), nl=False)
         return
-    save_org(org, output)
+    # save_org writes a temporary path beside the output, which then replaces it
+    write_atomic(output, lambda tmp: save_org(org, tmp), force=force, folder=folder)
     say(f"wrote {output}: {len(org.units)} units")

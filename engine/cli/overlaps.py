@@ -8,7 +8,6 @@ of error severity (a duplicate lead or a gap), 0 otherwise, 2 for unusable input
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -31,6 +30,8 @@ from mergepilot.orgchart import (
 )
 
 from .app import app, console
+from .common import cell, text_row
+from .text import json_text
 
 __all__ = ["overlaps"]
 
@@ -47,22 +48,22 @@ def _table(code: str, title: str, rows: list[Finding]) -> Table:
     if code == "OVERLAP-DUPLICATE-LEAD":
         t = Table("territory", "function", "lead units", title=title)
         for f in rows:
-            t.add_row(f.data["territory"], f.data["function"], ", ".join(f.ids))
+            text_row(t, f.data["territory"], f.data["function"], ", ".join(f.ids))
     elif code == "GAP-NO-LEAD":
         t = Table("territory", "level", "function", title=title)
         for f in rows:
-            t.add_row(f.data["territory"], f.data["level"], f.data["function"])
+            text_row(t, f.data["territory"], f.data["level"], f.data["function"])
     elif code == "OVERLAP-CANDIDATE-GROUP":
         t = Table("territory", "units", "mean score", "shared functions", title=title)
         for f in rows:
-            t.add_row(f.data["territory"], ", ".join(f.ids), f"{f.data['mean_score']:.3f}",
+            text_row(t, f.data["territory"], ", ".join(f.ids), f"{f.data['mean_score']:.3f}",
                       ", ".join(s["function"] for s in f.data["shared"][:5]))
     elif code == "OVERLAP-CANDIDATE":
         t = Table("territory", "unit A", "unit B", "score", "blocs", "shared functions",
                   title=title)
         for f in rows:
             shared = f.data["shared"]
-            t.add_row(f.data["territory"], f.ids[0], f.ids[1], f"{f.data['score']:.3f}",
+            text_row(t, f.data["territory"], f.ids[0], f.ids[1], f"{f.data['score']:.3f}",
                       "/".join(f.data["blocs"]),
                       ", ".join(s["function"] for s in shared[:4])
                       + (f" +{len(shared) - 4}" if len(shared) > 4 else ""))
@@ -73,7 +74,7 @@ def _table(code: str, title: str, rows: list[Finding]) -> Table:
             d = f.data
             options = [n["neighbour"] + (" (meets)" if n["meets_standard"] else "")
                        for n in d["neighbours"][:3]]
-            t.add_row(d["territory"], d["level"], f"{d['area_km2']:g} ({d['area_ratio']:.0%})",
+            text_row(t, d["territory"], d["level"], f"{d['area_km2']:g} ({d['area_ratio']:.0%})",
                       f"{d['population']:,} ({d['population_ratio']:.0%})",
                       ", ".join(options) or "-")
     return t
@@ -119,13 +120,13 @@ def overlaps(
     ]
     counts = Counter(f.code for f in findings)
     if as_json:
-        typer.echo(json.dumps({"summary": {c: counts.get(c, 0) for c, _ in _SECTIONS},
-                               "findings": [f.to_json() for f in findings]},
-                              ensure_ascii=False, indent=2))
+        typer.echo(json_text({"summary": {c: counts.get(c, 0) for c, _ in _SECTIONS},
+                              "findings": [f.to_json() for f in findings]}, indent=2))
     else:
-        console.print(f"[bold]{org.name or file}[/]: {len(org.units):,} units, "
-                      f"{len(org.assignments):,} function links"
-                      + (f", within {territory}" if territory else ""), highlight=False)
+        console.print(cell(f"{org.name or file}: {len(org.units):,} units, "
+                           f"{len(org.assignments):,} function links"
+                           + (f", within {territory}" if territory else "")),
+                      highlight=False)
         for code, title in _SECTIONS:
             rows = [f for f in findings if f.code == code]
             if not rows:

@@ -14,7 +14,7 @@ from mergepilot.orgchart import Severity
 from mergepilot.workflows import load_plan
 
 from .app import app, console
-from .common import day_option, dump_json, params_option, say, text_row
+from .common import day_option, dump_json, open_reader, params_option, say, text_row
 from .db import DbOption
 
 __all__ = ["advance", "deadlines", "fire", "history", "proposals", "propose"]
@@ -99,7 +99,7 @@ def history(
     db: str | None = DbOption,
 ) -> None:
     """The event log of proposal ID, oldest first."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         events = engine.history(id)
     if as_json:
         dump_json([e.to_json() for e in events])
@@ -117,7 +117,7 @@ def proposals(
     db: str | None = DbOption,
 ) -> None:
     """Every stored proposal with its lifecycle, state and the triggers it can take."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         rows = [(p, engine.allowed(p.id)) for p in engine.proposals(state=state)]
     if as_json:
         dump_json([{"id": p.id, "kind": p.kind, "lifecycle": p.lifecycle,
@@ -143,7 +143,7 @@ def deadlines(
     db: str | None = DbOption,
 ) -> None:
     """Deadlines set by changes that started operating, in due-date order."""
-    with Engine.open(db) as engine:
+    with open_reader(db) as engine:
         rows = engine.deadlines(status=status)
     if as_json:
         dump_json([d.to_json() for d in rows])

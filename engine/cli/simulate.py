@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mergepilot.engine import Policy, load_policy
 from mergepilot.engine.planning import (
@@ -21,14 +22,16 @@ from mergepilot.engine.planning import (
     compare_results,
     load_scenario,
     plan_path,
+    render_report,
     shipped_plans,
     simulate,
-    write_report,
 )
 from mergepilot.orgchart import Org, Problem, load_org, sample_baseline, sample_org
 from mergepilot.workflows import InvalidProposal
 
 from .app import app, console, err_console
+from .common import cell, say, text_row
+from .files import check_output, write_text
 
 __all__ = ["compare_cmd", "print_summary", "resolve_plan", "simulate_cmd"]
 
@@ -52,6 +55,13 @@ def _orgs(org: str, baseline: Path | None) -> tuple[Org, Org | None]:
     if org == SAMPLE:
         return sample_org(), load_org(baseline) if baseline else sample_baseline()
     return load_org(org), load_org(baseline) if baseline else None
+
+
+def _sqlite_path(url: str | None) -> str | None:
+    """The file of an SQLite URL (an output must not be it), else None."""
+    if url is None or not url.startswith("sqlite") or "///" not in url:
+        return None
+    return url.split("///", 1)[1].split("?", 1)[0] or None
 
 
 @contextmanager
@@ -78,7 +88,8 @@ def run(scenario: Scenario, org: Org, baseline: Org | None, *, policy: Policy | 
 
 def print_summary(r: SimulationResult) -> None:
     """The metrics per year against the baseline, then the targets."""
-    t = Table(title=f"{r.scenario.name or 'plan'} — {r.start} → {r.end}", title_justify="left")
+    t = Table(title=cell(f"{r.scenario.name or 'plan'} — {r.start} → {r.end}"),
+              title_justify="left")
     t.add_column("metric")
     t.add_column(f"{r.baseline_year} (baseline)", justify="right")
     for y in r.years:
@@ -88,27 +99,36 @@ def print_summary(r: SimulationResult) -> None:
         ch = r.final.changes.get(key)
         change = "" if ch is None else f"{ch.absolute:+d}" + (
             f" ({ch.percent:+.2f}%)" if ch.percent is not None else "")
-        t.add_row(label, str(r.baseline.metric(key)), *(str(y.metric(key)) for y in r.years),
-                  change)
+        text_row(t, label, str(r.baseline.metric(key)),
+                 *(str(y.metric(key)) for y in r.years), change)
     console.print(t)
     tt = Table(title="targets", title_justify="left")
     for col in ("target", "required", "result", "status"):
         tt.add_column(col)
     for tg in r.targets:
-        status = ("[green]met[/]" if tg.met else "[red]missed[/]" if tg.met is False
-                  else "[yellow]not reached[/]")
-        tt.add_row(tg.description, tg.required, tg.actual, status)
+        status = (Text("met", "green") if tg.met else Text("missed", "red")
+                  if tg.met is False else Text("not reached", "yellow"))
+        tt.add_row(cell(tg.description), cell(tg.required), cell(tg.actual), status)
     console.print(tt)
     s = r.summary()
-    console.print(f"{s['proposals']} proposals ("
-                  + ", ".join(f"{n} {k}" for k, n in s["states"].items())
-                  + f"); {s['findings']} findings, {s['deadlines_missed']} missed deadlines",
-                  highlight=False)
+    say(f"{s['proposals']} proposals ("
+        + ", ".join(f"{n} {k}" for k, n in s["states"].items())
+        + f"); {s['findings']} findings, {s['deadlines_missed']} missed deadlines")
+
+
+#: the years --from and --to accept
+YEARS = (1900, 2200)
 
 
 def _years(from_year: int | None, to_year: int | None) -> tuple[date | None, date | None]:
-    return (date(from_year, 1, 1) if from_year else None,
-            date(to_year, 12, 31) if to_year else None)
+    for opt, year in (("--from", from_year), ("--to", to_year)):
+        if year is not None and not YEARS[0] <= year <= YEARS[1]:
+            raise typer.BadParameter(f"{opt} must be a year from {YEARS[0]} to {YEARS[1]}, "
+                                     f"got {year}")
+    if from_year is not None and to_year is not None and to_year < from_year:
+        raise typer.BadParameter(f"--to {to_year} is before --from {from_year}")
+    return (date(from_year, 1, 1) if from_year is not None else None,
+            date(to_year, 12, 31) if to_year is not None else None)
 
 
 OrgOpt = typer.Option(..., "--org", help="Org file, or 'sample' for the shipped province.")
@@ -133,9 +153,15 @@ def simulate_cmd(
                                          "and after in the report."),
     store: str | None = typer.Option(None, "--store", help="Keep the simulation's database "
                                      "at this (empty) URL; default: a temporary SQLite file."),
+    force: bool = typer.Option(False, "--force", help="Replace --report and --json files "
+                               "that exist (never an input or a database)."),
 ) -> None:
     """Run a plan over the years on a copy of the org and report the metrics per year
     against the baseline and the targets (the user's store is never touched)."""
+    inputs = [plan, org, baseline, policy, _sqlite_path(store)]
+    for out in (json_out, report):  # refused before the simulation runs, not after
+        if out is not None:
+            check_output(out, force=force, inputs=inputs)
     scenario = resolve_plan(plan)
     o, base = _orgs(org, baseline)
     start, end = _years(from_year, to_year)
@@ -143,11 +169,12 @@ def simulate_cmd(
                  start=start, end=end, store=store)
     print_summary(result)
     if json_out is not None:
-        json_out.write_text(result.dumps() + "\n", encoding="utf-8")
-        console.print(f"JSON written to {json_out}", highlight=False)
+        write_text(json_out, result.dumps() + "\n", force=force, inputs=inputs)
+        say(f"JSON written to {json_out}")
     if report is not None:
-        write_report(result, report, territory=territory)
-        console.print(f"report written to {report}", highlight=False)
+        write_text(report, render_report(result, territory=territory), force=force,
+                   inputs=inputs)
+        say(f"report written to {report}")
 
 
 @app.command("compare")
@@ -160,41 +187,46 @@ def compare_cmd(
     from_year: int | None = FromOpt,
     to_year: int | None = ToOpt,
     json_out: Path | None = typer.Option(None, "--json", help="Write the comparison here."),
+    force: bool = typer.Option(False, "--force", help="Replace a --json file that exists "
+                               "(never an input or a database)."),
 ) -> None:
     """Simulate several plans on the same org and show their metrics side by side, per
     year and at the end, with each plan's difference from the first."""
     if len(plans) < 2:
         raise InvalidProposal([Problem("compare", "", "", "give at least two plans")])
+    inputs = [*plans, org, baseline, policy]
+    if json_out is not None:
+        check_output(json_out, force=force, inputs=inputs)
     o, base = _orgs(org, baseline)
     pol = load_policy(policy) if policy else None
     start, end = _years(from_year, to_year)
     results = [run(resolve_plan(p), o, base, policy=pol, start=start, end=end, store=None)
                for p in plans]
     cmp = compare_results(results)
-    t = Table(title=f"end of the simulation (difference from {cmp.names[0]!r})",
+    t = Table(title=cell(f"end of the simulation (difference from {cmp.names[0]!r})"),
               title_justify="left")
     t.add_column("metric")
     for i, n in enumerate(cmp.names):
-        t.add_column(n if i == 0 else f"{n} (Δ)", justify="right")
+        t.add_column(cell(n if i == 0 else f"{n} (Δ)"), justify="right")
     for key in COMPARED_METRICS:
         vals = cmp.final[key]
         cells = [str(vals[0])]
         for v in vals[1:]:
             d = None if v is None or vals[0] is None else v - vals[0]
             cells.append(f"{v} ({d:+d})" if d is not None else str(v))
-        t.add_row(key, *cells)
+        text_row(t, key, *cells)
     for name, mets in cmp.targets.items():
-        t.add_row(f"target {name}", *("met" if m else "missed" if m is False else "—"
-                                      for m in mets))
+        text_row(t, f"target {name}", *("met" if m else "missed" if m is False else "—"
+                                        for m in mets))
     console.print(t)
     per_year = Table(title="per year: units / staff quota / heads", title_justify="left")
     per_year.add_column("year")
     for n in cmp.names:
-        per_year.add_column(n, justify="right")
+        per_year.add_column(cell(n), justify="right")
     for y, row in sorted(cmp.years.items()):
         per_year.add_row(str(y), *(f"{row['units'][i]} / {row['staff_quota'][i]} / "
                                    f"{row['heads'][i]}" for i in range(len(cmp.names))))
     console.print(per_year)
     if json_out is not None:
-        json_out.write_text(cmp.dumps() + "\n", encoding="utf-8")
-        console.print(f"JSON written to {json_out}", highlight=False)
+        write_text(json_out, cmp.dumps() + "\n", force=force, inputs=inputs)
+        say(f"JSON written to {json_out}")

@@ -22,6 +22,8 @@ from mergepilot.orgchart import Finding, InvalidOrgData, Org, OrgGraph, Problem,
 from mergepilot.workflows import Plan, Proposal, load_plan
 
 from .app import app
+from .common import say
+from .text import json_text
 
 __all__ = ["VALIDATE_FORMAT", "json_schema", "schema", "validate", "validate_report"]
 
@@ -87,7 +89,8 @@ def validate_report(path: Path, org_path: Path, policy_path: Path | None = None,
             "findings": [_finding_json(f) for f in findings]}
 
 
-def _text(report: dict[str, Any]) -> str:
+def _text(report: dict[str, Any]) -> list[str]:
+    """The lines of the text report (each printed escaped: ids may hold newlines)."""
     lines = []
     for f in report["findings"]:
         who = f"{f['proposal']}: " if f["proposal"] else "plan: "
@@ -96,7 +99,7 @@ def _text(report: dict[str, Any]) -> str:
     c, n = report["counts"], report["proposals"]
     lines.append(f"{n} proposal{'s' if n != 1 else ''}: {c['error']} error(s), "
                  f"{c['warning']} warning(s), {c['info']} info")
-    return "\n".join(lines)
+    return lines
 
 
 @app.command("validate")
@@ -119,9 +122,10 @@ def validate(
     """
     report = validate_report(path, org, policy, running_on.date() if running_on else None)
     if fmt == OutputFormat.JSON:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(report, indent=2) + "\n")
     elif report["exit_code"] != 2:  # unusable input: main() prints the problems
-        sys.stdout.write(_text(report) + "\n")
+        for line in _text(report):
+            say(line)
     # Exit through the error tree, so main() prints one line and returns the code.
     if report["exit_code"] == 2:
         raise InvalidOrgData([Problem(**p) for p in report["problems"]])

@@ -6,7 +6,9 @@ the baseline and targets, the org of one territory before and after (drawn with 
 and Matplotlib, merged units outlined), the lifecycle timeline of every proposal, the
 overlaps resolved and remaining, and the findings. Images are embedded as base64 PNG,
 so the file can be mailed or opened offline. Text is UTF-8 and the charts use DejaVu
-Sans (shipped with Matplotlib), so Vietnamese names render correctly.
+Sans (shipped with Matplotlib), so Vietnamese names render correctly. Every text of a
+chart is drawn as it is: never read as mathtext or TeX (a unit named ``$5 và $10`` shows
+its dollars; ``$\frac{$`` does not stop the drawing), and the HTML is autoescaped.
 """
 
 from __future__ import annotations
@@ -35,7 +37,22 @@ _STATE_COLOURS = {"proposed": "#c7c7c7", "endorsed": "#aec7e8", "approved": "#9e
                   "rejected": "#d62728", "withdrawn": "#8c564b"}
 
 
+#: Text properties of every chart text: user data (names, ids) is not mathtext or TeX.
+_PLAIN: dict[str, Any] = {"parse_math": False, "usetex": False}
+
+
+def _plain_texts(fig: Any) -> None:
+    """Every text artist of ``fig`` drawn as plain text (titles, labels, tick labels,
+    legends, annotations), whatever the rcParams say."""
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        t.set_parse_math(False)
+        t.set_usetex(False)
+
+
 def _png(fig: Any) -> str:
+    _plain_texts(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight",
                 metadata={"Software": None})
@@ -66,8 +83,8 @@ def _charts(r: SimulationResult) -> list[dict[str, str]]:
             year, value, label = target
             ax.axhline(value, color="#b00020", linestyle="--", linewidth=1)
             ax.annotate(label, (year, value), textcoords="offset points", xytext=(-4, 4),
-                        ha="right", color="#b00020", fontsize=8)
-        ax.set_title(title, fontsize=10)
+                        ha="right", color="#b00020", fontsize=8, **_PLAIN)
+        ax.set_title(title, fontsize=10, **_PLAIN)
         ax.set_xticks(xs)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -138,16 +155,16 @@ def _org_panel(ax: Any, units: list[Unit], marked: set[str], title: str, tname: 
     for u in units:
         x, y = pos[u.id]
         hit = u.id in marked
-        ax.text(x, y, _label(u, tname), ha="center", va="center", fontsize=6.5,
+        ax.text(x, y, _label(u, tname), ha="center", va="center", fontsize=6.5, **_PLAIN,
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": _BLOC_COLOURS[u.bloc],
                       "alpha": 0.25, "edgecolor": "#b00020" if hit else "#999999",
                       "linewidth": 2.5 if hit else 0.6})
     for ci, b in enumerate(cols):
-        ax.text(ci * 3.0, 1.0, b.value, ha="center", fontsize=9, fontweight="bold")
+        ax.text(ci * 3.0, 1.0, b.value, ha="center", fontsize=9, fontweight="bold", **_PLAIN)
     rows = max((len([u for u in units if u.bloc == b]) for b in cols), default=1)
     ax.set_xlim(-1.6, max(len(cols) - 1, 0) * 3.0 + 1.6)
     ax.set_ylim(-rows, 1.6)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=11, **_PLAIN)
     ax.axis("off")
 
 
@@ -187,7 +204,7 @@ def _gantt(r: SimulationResult) -> str | None:
         ax.barh(ys, widths, left=lefts, height=0.8,
                 color=_STATE_COLOURS.get(state, "#dddddd"), linewidth=0)
     ax.set_yticks(range(len(props)))
-    ax.set_yticklabels([p.id for p in props], fontsize=5 if len(props) > 40 else 8)
+    ax.set_yticklabels([p.id for p in props], fontsize=5 if len(props) > 40 else 8, **_PLAIN)
     ax.invert_yaxis()
     ax.xaxis_date()
     ax.set_xlim(_num(r.start), _num(end))
@@ -196,7 +213,7 @@ def _gantt(r: SimulationResult) -> str | None:
     used = sorted({s for p in props for s, _, _ in _spans(p, end)})
     ax.legend(handles=[Patch(color=_STATE_COLOURS.get(s, "#dddddd"), label=s) for s in used],
               fontsize=7, loc="upper right", ncol=min(len(used), 6))
-    ax.set_title("Lifecycle states of every proposal", fontsize=10)
+    ax.set_title("Lifecycle states of every proposal", fontsize=10, **_PLAIN)
     return _png(fig)
 
 

@@ -14,12 +14,15 @@ query and write of the database, kept together so that nothing else holds SQL.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     Connection,
@@ -33,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from ..errors import ConcurrentTransition, DuplicateProposal, StoreError
 from .chain import _iso, canonical_json, event_hash
@@ -105,10 +108,40 @@ def _to_deadline(r: Any) -> Deadline:
     )
 
 
-def _describe(exc: SQLAlchemyError) -> str:
+# scheme://user:PASSWORD@host: the password (up to the last @ before the host) hidden
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][\w+.-]*://[^\s:/@]*:)(?P<pw>[^\s]*)(?=@)")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***`` (messages of
+    ours and of the database drivers alike)."""
+    return _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
+
+
+def _describe(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return redact(text[0]) if text else type(exc).__name__
+
+
+def _sqlite_path(url: str) -> str:
+    """The file of an ``sqlite:///PATH`` URL ("" or ":memory:" for an in-memory one)."""
+    return url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+
+
+def known_revisions() -> set[str]:
+    """The schema revisions this mergepilot's migrations know."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "mergepilot.engine.store:migrations")
+    return {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _newer(safe_url: str, rev: str) -> StoreError:
+    return StoreError(f"database {safe_url} was written by a newer mergepilot (revision "
+                      f"{rev}, this one knows up to {SCHEMA_REVISION}): upgrade mergepilot")
 
 
 _P = metadata.tables["proposals"]
@@ -139,14 +172,23 @@ class Store:
     """A mergepilot database (SQLite file or PostgreSQL), reached by a SQLAlchemy URL.
 
     Reads are plain queries; every write is one :meth:`commit` of a :class:`UnitOfWork`.
+
+    ``readonly=True`` opens an existing database for reading only and never creates a
+    file or folder: "no database at PATH" for a missing SQLite file; a file that cannot be
+    written (read-only media) is opened ``immutable``; PostgreSQL sessions are read-only.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
         self.url = url
+        self.readonly = readonly
         try:
-            self._engine = self._make_engine(url)
+            self._engine = self._make_engine(url, readonly)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
-            raise StoreError(f"cannot open database {self.safe_url}: {exc}") from None
+            raise StoreError(f"cannot open database {self.safe_url}: {_describe(exc)}"
+                             ) from None
+        except OSError as exc:  # the folder of an SQLite file cannot be made
+            raise StoreError(f"cannot open database {self.safe_url}: "
+                             f"{exc.strerror or exc}") from None
 
     @property
     def safe_url(self) -> str:
@@ -154,19 +196,36 @@ class Store:
         try:
             from sqlalchemy.engine import make_url
 
-            return make_url(self.url).render_as_string(hide_password=True)
-        except Exception:  # a malformed URL: show it as given
-            return self.url
+            return redact(make_url(self.url).render_as_string(hide_password=True))
+        except Exception:  # a malformed URL: show it as given, but never its password
+            return redact(self.url)
 
     @property
     def is_sqlite(self) -> bool:
         return self._engine.dialect.name == "sqlite"
 
     @staticmethod
-    def _make_engine(url: str) -> SAEngine:
+    def _readonly_sqlite(path: str) -> SAEngine:
+        import sqlite3
+
+        file = Path(path).expanduser().absolute()
+        if not file.is_file():
+            raise StoreError(f"no database at {redact(str(file))} (create one with "
+                             "`mergepilot db upgrade --db URL`)")
+        # Read-only media: no lock or -shm file can be made, so read it as immutable.
+        writable = os.access(file, os.W_OK) and os.access(file.parent, os.W_OK)
+        uri = (f"file:{quote(str(file))}?mode=ro" + ("" if writable else "&immutable=1"))
+        # The URI goes to sqlite3 as it is (a SQLAlchemy URL would unquote it again).
+        return create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
+            uri, uri=True, timeout=30, check_same_thread=False))
+
+    @staticmethod
+    def _make_engine(url: str, readonly: bool = False) -> SAEngine:
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
-            if path and path != ":memory:":
+            path = _sqlite_path(url)
+            if readonly and path and path != ":memory:":
+                eng = Store._readonly_sqlite(path)
+            elif path and path != ":memory:":
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
                 # Pooled (SQLAlchemy's QueuePool, connections usable from any thread): a
                 # new connection per read cost a quarter of a national simulation. Each
@@ -184,7 +243,10 @@ class Store:
                 dbapi_conn.isolation_level = None
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA journal_mode=WAL")
+                if readonly:
+                    cur.execute("PRAGMA query_only=ON")
+                else:
+                    cur.execute("PRAGMA journal_mode=WAL")
                 cur.close()
 
             @event.listens_for(eng, "begin")
@@ -193,6 +255,9 @@ class Store:
                 conn.exec_driver_sql(f"BEGIN {mode}")
 
             return eng
+        if readonly and url.startswith("postgresql"):
+            return create_engine(url, pool_pre_ping=True, connect_args={
+                "options": "-c default_transaction_read_only=on"})
         return create_engine(url, pool_pre_ping=True)
 
     def close(self) -> None:
@@ -234,13 +299,17 @@ class Store:
     def upgrade(self, revision: str = "head") -> str | None:
         """Run the Alembic migrations up to ``revision``; return the revision now current."""
         from alembic import command
+        from alembic.util import CommandError
 
+        rev = self.revision()
+        if rev is not None and rev not in known_revisions():
+            raise _newer(self.safe_url, rev)
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(mergepilot_begin="IMMEDIATE")
                 command.upgrade(self._alembic_config(conn), revision)
                 conn.commit()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, CommandError) as exc:
             raise StoreError(f"cannot upgrade {self.safe_url}: {_describe(exc)}") from None
         return self.revision()
 
@@ -255,6 +324,8 @@ class Store:
     def require_current(self) -> None:
         """Raise :class:`StoreError` unless the database is at :data:`SCHEMA_REVISION`."""
         rev = self.revision()
+        if rev is not None and rev != SCHEMA_REVISION and rev not in known_revisions():
+            raise _newer(self.safe_url, rev)
         if rev != SCHEMA_REVISION:
             what = "has no mergepilot tables" if rev is None else f"is at revision {rev}"
             raise StoreError(
