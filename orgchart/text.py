@@ -3,8 +3,10 @@
 An id names a record and is compared character by character, so two ids that look the
 same must be the same: ids are normalised to NFC (so a decomposed ``Đ`` equals the composed
 one) and may not hold control characters, invisible or bidi formatting characters, special
-spaces (NBSP, ...), full-width forms, or letters from two scripts (a Latin id with one
-Cyrillic ``а`` in it). Vietnamese letters are Latin letters with diacritics and pass.
+spaces (NBSP, ...), full-width forms, letters from two scripts (a Latin id with one
+Cyrillic ``а`` in it), or letters that pass for Latin ones (a Cyrillic ``Р-01`` for
+``P-01``; the confusables data of Unicode, via ``confusable_homoglyphs``). Vietnamese
+letters are Latin letters with diacritics and pass.
 
 Free text (names, titles) may hold any printable text but no control characters (a
 newline inside a name breaks every table and report) and no bidi controls.
@@ -17,6 +19,8 @@ newline inside a name breaks every table and report) and no bidi controls.
 from __future__ import annotations
 
 import unicodedata
+
+from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 
 from .errors import OrgError
 
@@ -79,6 +83,15 @@ def id_problem(value: str) -> str | None:
             shown = ", ".join(f"{s.title()} ({c!r} {_describe(c).split(' ')[0]})"
                               for s, c in scripts.items())
             return f"mixes letters of several scripts: {shown}"
+        # A whole id in another script can still read as a Latin one (Cyrillic "Р-01" for
+        # "P-01"): refuse letters that look like Latin or common characters but are not.
+        look_alike = confusables.is_confusable(value, greedy=False,
+                                               preferred_aliases=["latin", "common"])
+        if look_alike:
+            ch = look_alike[0]["character"]
+            like = look_alike[0]["homoglyphs"][0]["c"] if look_alike[0]["homoglyphs"] else "?"
+            return (f"contains {ch!r} ({_describe(ch)}), which looks like {like!r}: ids must "
+                    "not pass for other ids; type the Latin letter")
     return None
 
 

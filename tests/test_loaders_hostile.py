@@ -298,3 +298,22 @@ def test_what_pyyaml_dumps_reads_back_the_same(text: str, number: float, whole: 
                        allow_unicode=True)
     problems: list[Problem] = []
     assert parse_yaml(dumped, "x", problems) == data, problems
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Р-01", id="cyrillic-er-for-latin-P"),
+    pytest.param("ВS-ВТС", id="cyrillic-ve-for-latin-B"),
+    pytest.param("ΑΒ-1", id="greek-alpha-beta"),
+])
+def test_an_id_that_passes_for_a_latin_one_is_refused(text: str) -> None:
+    from mergepilot.orgchart import InvalidText, check_id
+
+    with pytest.raises(InvalidText, match=r"looks like|mixes letters"):
+        check_id(text)
+
+
+@pytest.mark.parametrize("text", ["P-01", "Đà Nẵng", "208-QĐ/TW", "Tây Trà", "BS-BTC"])
+def test_latin_and_vietnamese_ids_pass(text: str) -> None:
+    from mergepilot.orgchart import check_id
+
+    assert check_id(text) == text
