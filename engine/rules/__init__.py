@@ -6,6 +6,7 @@ findings come out in the same order every time (references first).
 
 from . import admin, coverage, deputies, growth, leads, legal, references, scope
 from .core import RULE_CODES, RULES, PlanContext, Rule, RuleCode, RuleContext
+from .order import order_proposals
 from .validate import validate_plan, validate_proposal
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Rule",
     "RuleCode",
     "RuleContext",
+    "order_proposals",
     "validate_plan",
     "validate_proposal",
 ]
