@@ -15,7 +15,7 @@ from mergepilot.engine.planning import DEMO_PLAN, write_report
 from mergepilot.orgchart import sample_baseline, sample_org
 
 from .app import app, console
-from .simulate import print_summary, resolve_plan, run
+from .simulate import error_count, exit_for_errors, print_summary, resolve_plan, run
 
 __all__ = ["demo"]
 
@@ -39,3 +39,12 @@ def demo(
         json_out.write_text(result.dumps() + "\n", encoding="utf-8")
     write_report(result, out)
     console.print(f"report written to {out}", highlight=False)
+    # The demo is the quick start: it exits 0 when it ran. The shipped story has the
+    # error-level findings it is about (Regulation 208-QĐ/TW making two running pilots
+    # unlawful, then ended); other plans exit 1 on error findings, as simulate does.
+    if plan != DEMO_PLAN:
+        exit_for_errors([result])
+    elif error_count(result):
+        console.print(f"{error_count(result)} error-level finding(s), all part of the story "
+                      "(Regulation 208-QĐ/TW and the pilots it ended); `mergepilot simulate` "
+                      "exits 1 on them", highlight=False)

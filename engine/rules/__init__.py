@@ -23,6 +23,6 @@ __all__ = [
 
 _ORDER = ("references", "date_order", "same_scope", "forbidden", "regulations_relied_on",
           "admin_adjacent", "one_lead_snapshot", "no_growth", "one_lead", "deputies",
-          "admin_result", "admin_left_below_standard", "coverage_targets")
+          "admin_result", "admin_left_below_standard", "coverage_targets", "policy_matches")
 RULES.sort(key=lambda r: _ORDER.index(r.name))
 _ = (admin, coverage, deputies, growth, leads, legal, references, scope)
