@@ -105,3 +105,10 @@ def test_a_policy_rule_that_cannot_match_this_org_is_a_warning() -> None:
     (hit,) = [f for f in validate_plan(g, Plan(), sample_coded)
               if f.code == "POLICY-NO-MATCH"]
     assert hit.severity == "warning" and hit.data["regulation"] == "208-QĐ/TW"
+
+
+def test_a_share_just_below_a_standard_is_not_printed_as_100_percent() -> None:
+    from mergepilot.engine.rules.admin import share_text
+
+    assert share_text(0.9984) == "99.8%" and share_text(0.84) == "84%"
+    assert share_text(1.0) == "100%" and share_text(0.57) == "57%"

@@ -10,6 +10,12 @@ from mergepilot.workflows import ProposalKind
 
 from .core import PlanContext, RuleContext, rule
 
+
+def share_text(ratio: float) -> str:
+    """A share of a standard, never rounded up across it: 0.9984 is '99.8%', not '100%'."""
+    tenths = int(round(ratio * 1000, 6))  # truncated: a share below 1 stays below 100%
+    return f"{tenths / 10:g}%"
+
 __all__ = ["admin_adjacent", "admin_left_below_standard", "admin_result"]
 
 
@@ -54,8 +60,8 @@ def admin_result(ctx: RuleContext) -> Iterator[Finding]:
     yield ctx.finding(
         "ADMIN-RESULT-BELOW-STANDARD",
         f"merged {check.level.value} {result!r} is below the standard in "
-        f"{' and '.join(short)}: area {check.area_km2:g} km2 ({check.area_ratio:.0%}), "
-        f"population {check.population:,} ({check.population_ratio:.0%})"
+        f"{' and '.join(short)}: area {check.area_km2:g} km2 ({share_text(check.area_ratio)}), "
+        f"population {check.population:,} ({share_text(check.population_ratio)})"
         + (f"; still below {standards.share:.0%} on both" if still else ""),
         [result], territory=result, area_ratio=round(check.area_ratio, 6),
         population_ratio=round(check.population_ratio, 6), still_below_share=still)
