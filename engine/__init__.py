@@ -43,7 +43,7 @@ from .policy import (
     UnitMatch,
     load_policy,
 )
-from .rules import RuleCode, validate_plan, validate_proposal
+from .rules import RuleCode, order_proposals, validate_plan, validate_proposal
 from .store import (
     SCHEMA_REVISION,
     ChangeEntry,
@@ -99,6 +99,7 @@ __all__ = [
     "canonical_json",
     "event_hash",
     "load_policy",
+    "order_proposals",
     "org_differences",
     "payload_digest",
     "replay",

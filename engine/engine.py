@@ -52,6 +52,7 @@ from .errors import (
     UnknownProposal,
 )
 from .policy import Policy
+from .rules import order_proposals
 from .store import Deadline, Event, ProposalState, Refusal, Store, StoredProposal
 from .store.records import DeadlineUpdate, UnitOfWork
 
@@ -291,6 +292,18 @@ class Engine:
 
     # -- the clock moves ----------------------------------------------------------------
 
+    def _start_order(self, same_day: list[ProposalState]) -> list[ProposalState]:
+        """Same-day starts in the order validation checks them (rules.order_proposals:
+        a proposal naming what another removes goes first), ties by id."""
+        same_day.sort(key=lambda p: p.id)
+        if len(same_day) < 2:
+            return same_day
+        by_id = {p.id: p for p in same_day}
+        payloads = [self.cache.proposal(p.id).model_copy(update={"effective": None,
+                                                                   "pilot": None})
+                    for p in same_day]
+        return [by_id[q.id] for q in order_proposals(payloads)]
+
     def advance_to(self, day: date) -> AdvanceReport:
         """Move the simulated clock to ``day``, doing on the way what falls due, in date order.
 
@@ -322,8 +335,7 @@ class Engine:
                 break
             when = min(dates)
             self._move_clock(when)
-            for p in sorted((p for p in waiting.values() if start_on(p) == when),
-                            key=lambda p: p.id):
+            for p in self._start_order([p for p in waiting.values() if start_on(p) == when]):
                 del waiting[p.id]
                 try:
                     report.events.append(self.fire(

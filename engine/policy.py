@@ -71,12 +71,17 @@ class UnitMatch(_Model):
     bloc: Bloc | None = None
     kinds: tuple[Text, ...] = ()
     leads: tuple[Id, ...] = ()
+    lead_domains: tuple[Text, ...] = Field(default=(), description="the unit leads at "
+                                           "least one function of one of these domains")
 
-    def matches(self, unit: Unit, led: Iterable[str]) -> bool:
+    def matches(self, unit: Unit, led: Iterable[str],
+                led_domains: Iterable[str] = ()) -> bool:
         return ((self.level is None or unit.level == self.level)
                 and (self.bloc is None or unit.bloc == self.bloc)
                 and (not self.kinds or unit.kind in self.kinds)
-                and (not self.leads or not set(self.leads).isdisjoint(led)))
+                and (not self.leads or not set(self.leads).isdisjoint(led))
+                and (not self.lead_domains
+                     or not set(self.lead_domains).isdisjoint(led_domains)))
 
 
 class Prohibition(_Model):
@@ -109,11 +114,15 @@ class GuidanceRequirement(_Model):
     reason: Text = ""
 
 
-# By the functions they lead in the shipped catalog (orgchart/data): the Propaganda &
-# Education Board leads propaganda, the Political (Training) Centre leads political theory.
+# By what the units are, never by one catalog's function codes: the district Propaganda &
+# Education Board is a Party unit leading propaganda work; the Political (Training)
+# Centre is a centre (kind ``political_centre``, or the generic ``center``) leading
+# propaganda work. Both read the function *domain* ``propaganda``.
 _DISTRICT_PROPAGANDA = UnitMatch(level=Level.DISTRICT, bloc=Bloc.PARTY,
-                                 leads=("PROP-PROPAGANDA",))
-_DISTRICT_POLITICAL_CENTRE = UnitMatch(level=Level.DISTRICT, leads=("PROP-THEORY",))
+                                 lead_domains=("propaganda",))
+_DISTRICT_POLITICAL_CENTRE = UnitMatch(level=Level.DISTRICT,
+                                       kinds=("political_centre", "center"),
+                                       lead_domains=("propaganda",))
 
 DEFAULT_DEPUTIES: tuple[DeputyStandard, ...] = (
     DeputyStandard(level=Level.DISTRICT, max_deputies=2,

@@ -60,9 +60,10 @@ def district_with_pilot_units() -> Org:
             Regulation(id="05-HD/BTCTW", title="Hướng dẫn 05", issued=date(2021, 5, 19)),
         ],
         functions=[
-            Function(code="PROP-PROPAGANDA", name="Tuyên truyền", required_at=["district"]),
-            Function(code="PROP-THEORY", name="Bồi dưỡng lý luận chính trị",
+            Function(code="PROP-PROPAGANDA", name="Tuyên truyền", domain="propaganda",
                      required_at=["district"]),
+            Function(code="PROP-THEORY", name="Bồi dưỡng lý luận chính trị",
+                     domain="propaganda", required_at=["district"]),
             Function(code="party_office", name="Văn phòng cấp ủy"),
             Function(code="state_office", name="Văn phòng HĐND-UBND"),
             Function(code="home_affairs", name="Nội vụ"),

@@ -62,7 +62,7 @@ def test_exit_1_on_the_208_conflict_with_stable_json(org_file: Path, tmp_path: P
     assert code == 1
     report = json.loads(out)
     assert list(report) == ["format", "file", "org", "policy", "running_on", "ok",
-                            "exit_code", "proposals", "counts", "problems", "findings"]
+                            "exit_code", "proposals", "counts", "problems", "findings", "order"]
     assert report["format"] == "mergepilot.validate/1"
     assert (report["ok"], report["exit_code"], report["proposals"]) == (False, 1, 2)
     legal = [f for f in report["findings"] if f["code"] == "LEGAL-FORBIDDEN"]

@@ -17,7 +17,14 @@ from mergepilot.orgchart import sample_baseline, sample_org
 from .app import app
 from .common import say
 from .files import check_output, write_text
-from .simulate import _sqlite_path, print_summary, resolve_plan, run
+from .simulate import (
+    _sqlite_path,
+    error_count,
+    exit_for_errors,
+    print_summary,
+    resolve_plan,
+    run,
+)
 
 #: the report's default file: the demo's own, so a second run replaces it
 DEFAULT_OUT = Path("mergepilot-demo.html")
@@ -54,3 +61,12 @@ def demo(
         say(f"JSON written to {json_out}")
     write_text(out, render_report(result), force=out_force, inputs=inputs)
     say(f"report written to {out}")
+    # The demo is the quick start: it exits 0 when it ran. The shipped story has the
+    # error-level findings it is about (Regulation 208-QĐ/TW making two running pilots
+    # unlawful, then ended); other plans exit 1 on error findings, as simulate does.
+    if plan != DEMO_PLAN:
+        exit_for_errors([result])
+    elif error_count(result):
+        say(f"{error_count(result)} error-level finding(s), all part of the story "
+            "(Regulation 208-QĐ/TW and the pilots it ended); `mergepilot simulate` "
+            "exits 1 on them")

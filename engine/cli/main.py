@@ -57,6 +57,11 @@ _CLICK_ERRORS = _click_errors()
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--version"]:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"mergepilot {version('mergepilot')}\n")
+        return 0
     debug = "--debug" in args
     set_debug(debug)
     try:

@@ -33,7 +33,8 @@ from .app import app, console, err_console
 from .common import cell, say, text_row
 from .files import check_output, write_text
 
-__all__ = ["compare_cmd", "print_summary", "resolve_plan", "simulate_cmd"]
+__all__ = ["compare_cmd", "error_count", "exit_for_errors", "print_summary", "resolve_plan",
+           "simulate_cmd"]
 
 SAMPLE = "sample"
 
@@ -52,7 +53,7 @@ def resolve_plan(plan: str) -> Scenario:
 
 
 def _orgs(org: str, baseline: Path | None) -> tuple[Org, Org | None]:
-    if org == SAMPLE:
+    if org == SAMPLE and not Path(org).exists():
         return sample_org(), load_org(baseline) if baseline else sample_baseline()
     return load_org(org), load_org(baseline) if baseline else None
 
@@ -86,12 +87,14 @@ def run(scenario: Scenario, org: Org, baseline: Org | None, *, policy: Policy | 
                         store_url=store, progress=update)
 
 
-def print_summary(r: SimulationResult) -> None:
-    """The metrics per year against the baseline, then the targets."""
+def print_summary(r: SimulationResult, baseline_given: bool = True) -> None:
+    """The metrics per year against the baseline (or, without one, the start), then the
+    targets."""
     t = Table(title=cell(f"{r.scenario.name or 'plan'} — {r.start} → {r.end}"),
               title_justify="left")
     t.add_column("metric")
-    t.add_column(f"{r.baseline_year} (baseline)", justify="right")
+    t.add_column(f"{r.baseline_year} (baseline)" if baseline_given
+                 else "start (no baseline given)", justify="right")
     for y in r.years:
         t.add_column(str(y.year), justify="right")
     t.add_column("change", justify="right")
@@ -113,7 +116,20 @@ def print_summary(r: SimulationResult) -> None:
     s = r.summary()
     say(f"{s['proposals']} proposals ("
         + ", ".join(f"{n} {k}" for k, n in s["states"].items())
-        + f"); {s['findings']} findings, {s['deadlines_missed']} missed deadlines")
+        + f"); {s['findings']} findings ({error_count(r)} error-level), "
+        + f"{s['deadlines_missed']} missed deadlines")
+
+
+def error_count(r: SimulationResult) -> int:
+    return sum(1 for f in r.findings if f.finding.severity == "error")
+
+
+def exit_for_errors(results: list[SimulationResult]) -> None:
+    """Exit 1 when a run has an error-level finding (README: exit codes)."""
+    n = sum(error_count(r) for r in results)
+    if n:
+        err_console.print(f"error: {n} error-level finding(s)", highlight=False)
+        raise typer.Exit(1)
 
 
 #: the years --from and --to accept
@@ -167,7 +183,7 @@ def simulate_cmd(
     start, end = _years(from_year, to_year)
     result = run(scenario, o, base, policy=load_policy(policy) if policy else None,
                  start=start, end=end, store=store)
-    print_summary(result)
+    print_summary(result, baseline_given=base is not None)
     if json_out is not None:
         write_text(json_out, result.dumps() + "\n", force=force, inputs=inputs)
         say(f"JSON written to {json_out}")
@@ -175,6 +191,7 @@ def simulate_cmd(
         write_text(report, render_report(result, territory=territory), force=force,
                    inputs=inputs)
         say(f"report written to {report}")
+    exit_for_errors([result])
 
 
 @app.command("compare")
@@ -230,3 +247,4 @@ def compare_cmd(
     if json_out is not None:
         write_text(json_out, cmp.dumps() + "\n", force=force, inputs=inputs)
         say(f"JSON written to {json_out}")
+    exit_for_errors(results)

@@ -17,8 +17,25 @@ from typing import Any
 import typer
 from pydantic import BaseModel, TypeAdapter
 
-from mergepilot.engine import Policy, ValidationFailed, load_policy, validate_plan
-from mergepilot.orgchart import Finding, InvalidOrgData, Org, OrgGraph, Problem, load_org
+from mergepilot.engine import (
+    Policy,
+    ValidationFailed,
+    load_policy,
+    order_proposals,
+    validate_plan,
+)
+from mergepilot.engine.planning import Scenario, load_scenario
+from mergepilot.orgchart import (
+    Finding,
+    InvalidOrgData,
+    Org,
+    OrgGraph,
+    Problem,
+    load_org,
+    parse_yaml,
+    read_text,
+    sample_org,
+)
 from mergepilot.workflows import Plan, Proposal, load_plan
 
 from .app import app
@@ -51,6 +68,32 @@ def _problem_json(p: Problem) -> dict[str, str]:
     return {"file": p.file, "location": p.location, "field": p.field, "message": p.message}
 
 
+#: keys only a scenario file has (a plan file has name, proposals, targets)
+_SCENARIO_KEYS = frozenset(Scenario.model_fields) - frozenset(Plan.model_fields)
+
+
+def read_org(path: Path | str) -> Org:
+    """An org file, or ``sample`` (when no such file exists) for the shipped sample."""
+    if str(path) == "sample" and not Path(path).exists():
+        return sample_org()
+    return load_org(path)
+
+
+def _is_scenario(path: Path) -> bool:
+    problems: list[Problem] = []
+    text = read_text(path, problems) if path.is_file() else None
+    data = None if text is None else parse_yaml(text, str(path), problems)
+    return isinstance(data, dict) and not problems and bool(_SCENARIO_KEYS & set(data))
+
+
+def load_plan_or_scenario(path: Path) -> tuple[Plan, Scenario | None]:
+    """A plan file, or a scenario file (what ``simulate`` runs) as its plan."""
+    if _is_scenario(path):
+        sc = load_scenario(path)
+        return sc.plan(), sc
+    return load_plan(path), None
+
+
 def validate_report(path: Path, org_path: Path, policy_path: Path | None = None,
                     running_on: date | None = None) -> dict[str, Any]:
     """The JSON report of ``mergepilot validate`` (``exit_code`` 0, 1 or 2)."""
@@ -65,7 +108,7 @@ def validate_report(path: Path, org_path: Path, policy_path: Path | None = None,
     plan: Plan | None = None
     policy = Policy()
     try:
-        graph = OrgGraph(load_org(org_path))
+        graph = OrgGraph(read_org(org_path))
     except InvalidOrgData as exc:
         problems.extend(exc.problems)
     try:
@@ -73,25 +116,33 @@ def validate_report(path: Path, org_path: Path, policy_path: Path | None = None,
             policy = load_policy(policy_path)
     except InvalidOrgData as exc:
         problems.extend(exc.problems)
+    scenario: Scenario | None = None
     try:
-        plan = load_plan(path)
+        plan, scenario = load_plan_or_scenario(path)
+        if scenario is not None:
+            policy = scenario.policy_over(policy)
     except InvalidOrgData as exc:
         problems.extend(exc.problems)
     if problems:
         return {**report, "ok": False, "exit_code": 2, "proposals": 0,
                 "counts": {"error": 0, "warning": 0, "info": 0},
-                "problems": [_problem_json(p) for p in problems], "findings": []}
+                "problems": [_problem_json(p) for p in problems], "findings": [],
+                "order": []}
     assert graph is not None and plan is not None
     findings = validate_plan(graph, plan, policy, running_on=running_on)
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     return {**report, "ok": counts["error"] == 0, "exit_code": 1 if counts["error"] else 0,
             "proposals": len(plan.proposals), "counts": counts, "problems": [],
-            "findings": [_finding_json(f) for f in findings]}
+            "findings": [_finding_json(f) for f in findings],
+            "order": [p.id for p in order_proposals(plan.proposals)]}
 
 
 def _text(report: dict[str, Any]) -> list[str]:
     """The lines of the text report (each printed escaped: ids may hold newlines)."""
     lines = []
+    if len(report["order"]) > 1:
+        lines.append("order checked (date, same-day dependencies, plan order): "
+                     + ", ".join(report["order"]))
     for f in report["findings"]:
         who = f"{f['proposal']}: " if f["proposal"] else "plan: "
         ids = f" [{', '.join(f['ids'])}]" if f["ids"] else ""
@@ -104,8 +155,9 @@ def _text(report: dict[str, Any]) -> list[str]:
 
 @app.command("validate")
 def validate(
-    path: Path = typer.Argument(..., help="Proposal or plan file (.yaml/.yml/.json)."),
-    org: Path = typer.Option(..., "--org", help="Org bundle (.yaml/.json/.xlsx or CSV folder)."),
+    path: Path = typer.Argument(..., help="Proposal, plan or scenario file (.yaml/.yml/.json)."),
+    org: Path = typer.Option(..., "--org", help="Org bundle (.yaml/.json/.xlsx or CSV folder), "
+                             "or 'sample' for the shipped province."),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (default: the "
                                        "built-in policy)."),
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format",

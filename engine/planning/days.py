@@ -39,6 +39,8 @@ class RunState:
     start_org: Org
     findings: list[FindingAt] = field(default_factory=list)
     entries: dict[str, list[TimelineEntry]] = field(default_factory=dict)
+    #: proposal id -> its place in the order proposals take effect (order_proposals)
+    rank: dict[str, int] = field(default_factory=dict)
 
     def note(self, on: date, source: str, finding: Finding) -> None:
         self.findings.append(FindingAt(on, source, finding))
@@ -101,7 +103,8 @@ def _began(p: Proposal) -> date | None:
 def fire_day(run: RunState, day: date, steps: Sequence[Step],
               proposals: Mapping[str, Proposal]) -> None:
     """One batch per day: the proposal-phase steps, then the starts that fall due (as the
-    clock fires them: trigger ``start``, role ``system``, in effective-date order), then
+    clock fires them: trigger ``start``, role ``system``, in the order of
+    :func:`~mergepilot.engine.order_proposals`), then
     reviews, suspensions and ends.
 
     Firing the starts here rather than leaving them to ``Engine.advance_to`` (one batch,
@@ -120,7 +123,9 @@ def fire_day(run: RunState, day: date, steps: Sequence[Step],
                 approved[s.proposal] = _began(proposals[s.proposal])
             elif s.trigger in (Trigger.WITHDRAW, Trigger.REJECT, Trigger.RETURN_FOR_REVISION):
                 approved.pop(s.proposal, None)
-        due = sorted(((e or day, pid) for pid, e in approved.items() if e is None or e <= day))
+        # Same-day starts in the order validate_plan checks them (order_proposals).
+        due = sorted(((e or day, pid) for pid, e in approved.items() if e is None or e <= day),
+                     key=lambda t: (t[0], run.rank.get(t[1], len(run.rank)), t[1]))
         starts = [Step(day, START_PHASE, 0, 0, pid, Trigger.START, SYSTEM_ROLE, "clock",
                         f"effective date {e}", {}) for e, pid in due]
         b.prefetch(s.proposal for s in starts)

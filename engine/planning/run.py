@@ -52,7 +52,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from mergepilot.engine import Engine, EngineError, Policy
+from mergepilot.engine import Engine, EngineError, Policy, order_proposals
 from mergepilot.orgchart import (
     Org,
     OrgGraph,
@@ -150,7 +150,9 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
             if engine.store.count("proposals"):
                 raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
             engine.load_org(org, as_of=start)
-            run = RunState(engine, scenario, policy, start, start_org)
+            run = RunState(engine, scenario, policy, start, start_org,
+                           rank={p.id: i for i, p in
+                                 enumerate(order_proposals(scenario.proposals))})
             by_day: dict[date, list[Step]] = {}
             for s in steps:
                 by_day.setdefault(s.on, []).append(s)

@@ -102,10 +102,17 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:
         Plan(name=self.name, proposals=self.proposals)  # duplicate ids
-        ids = {p.id for p in self.proposals}
+        by_id = {p.id: p for p in self.proposals}
         for ev in self.events:
-            if ev.proposal not in ids:
+            p = by_id.get(ev.proposal)
+            if p is None:
                 raise ValueError(f"event on {ev.on} names unknown proposal {ev.proposal!r}")
+            # an option that would do nothing is an error, not ignored
+            outcome = ev.outcome is not None or "outcome" in ev.params
+            if outcome and (p.pilot is None or ev.trigger != "terminate"):
+                raise ValueError(f"event on {ev.on} ({ev.trigger} of {ev.proposal}): an "
+                                 "outcome is only for ending a pilot (terminate of a "
+                                 "proposal with pilot terms); it would do nothing here")
         return self
 
     def plan(self) -> Plan:

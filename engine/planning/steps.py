@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mergepilot.engine import order_proposals
 from mergepilot.workflows import (
     SYSTEM_ROLE,
     Proposal,
@@ -33,7 +34,7 @@ _PHASE: dict[str, int] = {
 class Step:
     on: date
     phase: int
-    order: int  # the proposal's place in the plan
+    order: int  # the proposal's place in the order proposals take effect
     seq: int  # the event's place among the proposal's steps
     proposal: str
     trigger: str
@@ -58,7 +59,9 @@ def plan_steps(scenario: Scenario, start: date) -> list[Step]:
     """Every dated transition of the plan, in the order they are fired."""
     out: list[Step] = []
     explicit = {(e.proposal, e.trigger) for e in scenario.events}
-    for order, p in enumerate(scenario.proposals):
+    rank = {p.id: i for i, p in enumerate(order_proposals(scenario.proposals))}
+    for p in scenario.proposals:
+        order = rank[p.id]
         lc = lifecycle_for(p)
         begins = p.begins
         dates = [d for d in (p.submitted, p.approved, begins) if d is not None]

@@ -6,6 +6,7 @@ findings come out in the same order every time (references first).
 
 from . import admin, coverage, deputies, growth, leads, legal, references, scope
 from .core import RULE_CODES, RULES, PlanContext, Rule, RuleCode, RuleContext
+from .order import order_proposals
 from .validate import validate_plan, validate_proposal
 
 __all__ = [
@@ -15,12 +16,13 @@ __all__ = [
     "Rule",
     "RuleCode",
     "RuleContext",
+    "order_proposals",
     "validate_plan",
     "validate_proposal",
 ]
 
 _ORDER = ("references", "date_order", "same_scope", "forbidden", "regulations_relied_on",
           "admin_adjacent", "one_lead_snapshot", "no_growth", "one_lead", "deputies",
-          "admin_result", "admin_left_below_standard", "coverage_targets")
+          "admin_result", "admin_left_below_standard", "coverage_targets", "policy_matches")
 RULES.sort(key=lambda r: _ORDER.index(r.name))
 _ = (admin, coverage, deputies, growth, leads, legal, references, scope)

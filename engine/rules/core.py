@@ -111,6 +111,9 @@ _CODES = [
     RuleCode("COVERAGE-TARGET", W, "(plan) fewer places run a pilot model than the target "
              "('at least 5 of 15 districts')", "seed 001; policy `coverage_targets`"),
     RuleCode("COVERAGE-TARGET-MET", INFO, "(plan) a coverage target is met", "seed 001"),
+    RuleCode("POLICY-NO-MATCH", W, "(plan) a policy rule (a prohibition's unit match) "
+             "matches no unit of the loaded org, so it can never fire: write it against "
+             "this org's kinds, blocs and function domains", "policy `prohibitions`"),
 ]
 
 #: Every finding code the rules can produce, with its default severity and meaning.

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from mergepilot.orgchart import Finding, OrgGraph, Regulation, Role, Unit, UnknownId
 
 from ..policy import Prohibition, UnitMatch
-from .core import RuleContext, rule
+from .core import PlanContext, RuleContext, rule
 
-__all__ = ["forbidden", "regulations_relied_on"]
+__all__ = ["forbidden", "policy_matches", "regulations_relied_on"]
 
 
 def _regulation(graph: OrgGraph, ident: str) -> Regulation | None:
@@ -38,17 +38,24 @@ def _change_window(ctx: RuleContext) -> tuple[date, date]:
     return p.effective or p.approved or p.submitted or date.min, date.max
 
 
-def _assign(matches: Sequence[UnitMatch], units: Sequence[tuple[Unit, set[str]]],
+def _assign(matches: Sequence[UnitMatch], units: Sequence[tuple[Unit, set[str], set[str]]],
             used: frozenset[str] = frozenset()) -> list[str] | None:
     """Distinct units for each match, in order (tiny sets: plain backtracking)."""
     if not matches:
         return []
-    for unit, led in units:
-        if unit.id not in used and matches[0].matches(unit, led):
+    for unit, led, domains in units:
+        if unit.id not in used and matches[0].matches(unit, led, domains):
             rest = _assign(matches[1:], units, used | {unit.id})
             if rest is not None:
                 return [unit.id, *rest]
     return None
+
+
+def _domain(graph: OrgGraph, code: str) -> str:
+    try:
+        return graph.function(code).domain
+    except UnknownId:
+        return ""
 
 
 @rule("forbidden", "before", "LEGAL-FORBIDDEN")
@@ -57,8 +64,10 @@ def forbidden(ctx: RuleContext) -> Iterator[Finding]:
     units = ctx.merged_units()
     if not units:
         return
-    led = [(u, {a.function for a in g.assignments(u.id) if a.role == Role.LEAD})
-           for u in units]
+    led = []
+    for u in units:
+        codes = {a.function for a in g.assignments(u.id) if a.role == Role.LEAD}
+        led.append((u, codes, {_domain(g, c) for c in codes}))
     start, end = _change_window(ctx)
     for rule_ in ctx.policy.prohibitions:
         if rule_.kinds and p.kind not in rule_.kinds:
@@ -109,3 +118,20 @@ def regulations_relied_on(ctx: RuleContext) -> Iterator[Finding]:
                           [need.regulation, *([need.guidance] if need.guidance else [])],
                           severity=need.severity, regulation=need.regulation,
                           guidance=need.guidance)
+
+
+@rule("policy_matches", "plan", "POLICY-NO-MATCH")
+def policy_matches(ctx: PlanContext) -> Iterator[Finding]:
+    """Each prohibition's unit matches against the org the plan starts from."""
+    g = ctx.before
+    units = []
+    for u in g.units():
+        codes = {a.function for a in g.assignments(u.id) if a.role == Role.LEAD}
+        units.append((u, codes, {_domain(g, c) for c in codes}))
+    for rule_ in ctx.policy.prohibitions:
+        for i, m in enumerate(rule_.units):
+            if not any(m.matches(u, led, doms) for u, led, doms in units):
+                yield ctx.finding("POLICY-NO-MATCH", f"prohibition {rule_.regulation}: unit "
+                                  f"match {i + 1} ({m.model_dump(exclude_defaults=True)}) "
+                                  "matches no unit of this org, so the rule cannot fire",
+                                  [rule_.regulation], regulation=rule_.regulation, match=i)

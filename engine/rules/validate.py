@@ -17,6 +17,7 @@ from mergepilot.workflows import Plan, Proposal, apply_proposal
 
 from ..policy import Policy
 from .core import RULE_CODES, RULES, PlanContext, RuleContext
+from .order import order_proposals
 
 __all__ = ["validate_plan", "validate_proposal"]
 
@@ -80,14 +81,17 @@ def validate_proposal(graph: OrgGraph, proposal: Proposal, policy: Policy | None
 
 def validate_plan(graph: OrgGraph, plan: Plan, policy: Policy | None = None, *,
                   running_on: date | None = None) -> list[Finding]:
-    """Findings of every proposal in order (each against the org its predecessors
-    leave), then of the plan-level rules. ``graph`` is left unchanged."""
+    """Findings of every proposal in the order they take effect
+    (:func:`~mergepilot.engine.rules.order_proposals`: by date, then same-day
+    dependencies, then plan order -- the order ``simulate`` and the engine's clock use),
+    each against the org its predecessors leave, then of the plan-level rules. ``graph``
+    is left unchanged."""
     policy = policy or _DEFAULT
     work = graph.copy()
     by_id = {p.id: p for p in plan.proposals}
     gone: dict[str, str] = {}
     findings: list[Finding] = []
-    for p in plan.proposals:
+    for p in order_proposals(plan.proposals):
         found, record = _check(work, p, policy, by_id, gone, running_on)
         findings.extend(found)
         if record is not None:
