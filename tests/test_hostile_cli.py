@@ -72,10 +72,15 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def _hostile_org(text: str, tmp_path: Path) -> Path:
-    org = two_districts_with_overlap()
-    org = org.model_copy(update={"name": f"Tỉnh {text}", "units": [
-        u.model_copy(update={"name": f"{text} {u.name}"}) for u in org.units]})
-    return save_org(org, tmp_path / "hostile.json")
+    # Written as raw JSON: the loader, not this test, decides whether such names may load
+    # (names with control characters are refused with exit 2; the rest must print safely).
+    data = two_districts_with_overlap().model_dump(mode="json")
+    data["name"] = f"Tỉnh {text}"
+    for u in data["units"]:
+        u["name"] = f"{text} {u['name']}"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -110,7 +115,8 @@ def test_hostile_names_in_org_files(text: str, tmp_path: Path,
     run(["overlaps", str(org)], capsys)
     run(["overlaps", str(org), "--territory", text], capsys)
     rc, out, _ = run(["overlaps", str(org), "--json"], capsys)
-    json.loads(out)
+    if rc == 0:
+        json.loads(out)
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mergepilot.engine import Engine
 from mergepilot.orgchart import (
+    METRICS,
     InvalidOrgData,
     Level,
     MetricsReport,
@@ -104,7 +105,13 @@ def show(file: Path = FileArg,
 
 def metrics_tables(report: MetricsReport) -> list[Table]:
     """Rich tables for a metrics report (totals with changes, and by bloc)."""
-    total = report.total.to_json()
+    def num(value: int | None, sign: str = "") -> str:
+        return "unknown" if value is None else f"{value:{sign},}"
+
+    def lacking(name: str) -> str:
+        n = report.total.unknown.get(name, 0)
+        return f" ({n} unit(s) lack it)" if n else ""
+
     cols = ["metric", "now"]
     if report.changes is not None:
         cols += ["baseline", "change", "%"]
@@ -112,25 +119,25 @@ def metrics_tables(report: MetricsReport) -> list[Table]:
         f"{report.name}" + (f" as of {report.as_of}" if report.as_of else "")
         + (f" against {report.baseline_as_of or report.baseline_name}"
            if report.changes is not None else "")))
-    for name, value in total.items():
-        row = [name.replace("_", " "), f"{value:,}"]
+    for name in METRICS:
+        row = [name.replace("_", " "), num(getattr(report.total, name)) + lacking(name)]
         if report.changes is not None:
             ch = report.changes[name]
             pct = ch.percent
-            row += [f"{ch.baseline:,}", f"{ch.absolute:+,}", "" if pct is None else f"{pct:+}%"]
+            row += [num(ch.baseline), num(ch.absolute, "+"), "" if pct is None else f"{pct:+}%"]
         text_row(t, *row)
     for lvl, n in report.territories.items():
         row = [f"territories: {lvl}", f"{n:,}"]
         if report.territory_changes is not None:
             tc = report.territory_changes[lvl]
             pct = tc.percent
-            row += [f"{tc.baseline:,}", f"{tc.absolute:+,}", "" if pct is None else f"{pct:+}%"]
+            row += [num(tc.baseline), num(tc.absolute, "+"), "" if pct is None else f"{pct:+}%"]
         text_row(t, *row)
     b = Table("bloc", "units", "staff quota", "staff actual", "heads", "deputies", "divisions",
               title="By bloc")
     for bloc, c in report.by_bloc.items():
-        text_row(b, bloc, *(f"{v:,}" for v in (c.units, c.staff_quota, c.staff_actual, c.heads,
-                                             c.deputies, c.divisions)))
+        text_row(b, bloc, *(num(v) for v in (c.units, c.staff_quota, c.staff_actual, c.heads,
+                                              c.deputies, c.divisions)))
     return [t, b]
 
 

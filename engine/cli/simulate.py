@@ -94,16 +94,17 @@ def print_summary(r: SimulationResult, baseline_given: bool = True) -> None:
               title_justify="left")
     t.add_column("metric")
     t.add_column(f"{r.baseline_year} (baseline)" if baseline_given
-                 else "start (no baseline given)", justify="right")
+                 else "start (no baseline)", justify="right", no_wrap=True)
     for y in r.years:
         t.add_column(str(y.year), justify="right")
     t.add_column("change", justify="right")
     for key, label in SUMMARY_METRICS:
         ch = r.final.changes.get(key)
-        change = "" if ch is None else f"{ch.absolute:+d}" + (
-            f" ({ch.percent:+.2f}%)" if ch.percent is not None else "")
-        text_row(t, label, str(r.baseline.metric(key)),
-                 *(str(y.metric(key)) for y in r.years), change)
+        change = ("" if ch is None else "unknown" if ch.absolute is None
+                  else f"{ch.absolute:+d}" + (f" ({ch.percent:+.2f}%)"
+                                              if ch.percent is not None else ""))
+        text_row(t, label, _shown(r.baseline.metric(key)),
+                 *(_shown(y.metric(key)) for y in r.years), change)
     console.print(t)
     tt = Table(title="targets", title_justify="left")
     for col in ("target", "required", "result", "status"):
@@ -118,6 +119,10 @@ def print_summary(r: SimulationResult, baseline_given: bool = True) -> None:
         + ", ".join(f"{n} {k}" for k, n in s["states"].items())
         + f"); {s['findings']} findings ({error_count(r)} error-level), "
         + f"{s['deadlines_missed']} missed deadlines")
+
+
+def _shown(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
 
 
 def error_count(r: SimulationResult) -> int:
@@ -227,10 +232,10 @@ def compare_cmd(
         t.add_column(cell(n if i == 0 else f"{n} (Δ)"), justify="right")
     for key in COMPARED_METRICS:
         vals = cmp.final[key]
-        cells = [str(vals[0])]
+        cells = [_shown(vals[0])]
         for v in vals[1:]:
             d = None if v is None or vals[0] is None else v - vals[0]
-            cells.append(f"{v} ({d:+d})" if d is not None else str(v))
+            cells.append(f"{v} ({d:+d})" if d is not None else _shown(v))
         text_row(t, key, *cells)
     for name, mets in cmp.targets.items():
         text_row(t, f"target {name}", *("met" if m else "missed" if m is False else "—"
@@ -241,7 +246,7 @@ def compare_cmd(
     for n in cmp.names:
         per_year.add_column(cell(n), justify="right")
     for y, row in sorted(cmp.years.items()):
-        per_year.add_row(str(y), *(f"{row['units'][i]} / {row['staff_quota'][i]} / "
+        per_year.add_row(str(y), *(f"{row['units'][i]} / {_shown(row['staff_quota'][i])} / "
                                    f"{row['heads'][i]}" for i in range(len(cmp.names))))
     console.print(per_year)
     if json_out is not None:

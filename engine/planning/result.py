@@ -68,14 +68,15 @@ class YearMetrics:
     coverage: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Change] = field(default_factory=dict)
 
-    def metric(self, name: str) -> int:
+    def metric(self, name: str) -> int | None:
         """A total by name: a Counts field, ``deputies_above_standard`` or
-        ``territories.<level>``."""
+        ``territories.<level>``; None when it is unknown (some unit lacks the figure)."""
         if name.startswith("territories."):
             return self.territories.get(name.split(".", 1)[1], 0)
         if name in ("deputies_above_standard", "units_above_deputy_standard"):
             return int(getattr(self, name))
-        return int(getattr(self.total, name))
+        value = getattr(self.total, name)
+        return None if value is None else int(value)
 
     def to_json(self) -> dict[str, Any]:
         return {
