@@ -18,7 +18,7 @@ from mergepilot.workflows import (
     lifecycle_for,
 )
 
-from .scenario import Scenario
+from .scenario import Scenario, ScenarioEvent
 
 # -- the plan as dated steps -------------------------------------------------------------
 
@@ -59,6 +59,10 @@ def plan_steps(scenario: Scenario, start: date) -> list[Step]:
     """Every dated transition of the plan, in the order they are fired."""
     out: list[Step] = []
     explicit = {(e.proposal, e.trigger) for e in scenario.events}
+    # grouped once: scanning every event for every proposal was quadratic at national scale
+    events_of: dict[str, list[ScenarioEvent]] = {}
+    for e in scenario.events:
+        events_of.setdefault(e.proposal, []).append(e)
     rank = {p.id: i for i, p in enumerate(order_proposals(scenario.proposals))}
     for p in scenario.proposals:
         order = rank[p.id]
@@ -95,7 +99,7 @@ def plan_steps(scenario: Scenario, start: date) -> list[Step]:
                                (Trigger.RECORD_FINAL_REVIEW, p.pilot.final_review)):
                 if when is not None and (p.id, trig) not in explicit:
                     add(when, trig, reason="review on the date in the pilot's terms")
-        for ev in (e for e in scenario.events if e.proposal == p.id):
+        for ev in events_of.get(p.id, ()):
             params = dict(ev.params)
             if ev.outcome is not None:
                 params["outcome"] = ev.outcome
