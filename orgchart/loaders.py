@@ -81,6 +81,9 @@ def _number_kind(annotation: Any) -> str:
     args = typing.get_args(annotation) if isinstance(
         annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else ()
     options = [a for a in (args or (annotation,)) if a is not type(None)]
+    # Optional[Annotated[int, ...]] (a figure that may be unknown): look through Annotated
+    options = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
+               for a in options]
     if int in options:
         return "int"
     if float in options:

@@ -115,6 +115,7 @@ def test_demo_replaces_its_own_default_report(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(demo, "run", lambda *a, **k: None)
     monkeypatch.setattr(demo, "print_summary", lambda r: None)
+    monkeypatch.setattr(demo, "error_count", lambda r: 0)
     pages = iter(["<html>1</html>", "<html>2</html>", "<html>3</html>"])
     monkeypatch.setattr(demo, "render_report", lambda r, **k: next(pages))
     assert main(["demo"]) == 0 and main(["demo"]) == 0
