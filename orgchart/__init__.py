@@ -7,7 +7,7 @@ from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Pr
 from .files import check_shape, parse_json, parse_yaml, read_data, read_text
 from .findings import Finding, Severity, worst
 from .gcpause import gc_paused
-from .graph import OrgGraph
+from .graph import OrgGraph, Receiver, StaffMode, same_kind_above
 from .incidence import Incidence
 from .loaders import error_message, load_org, org_from_data, save_org
 from .metrics import (
@@ -22,6 +22,7 @@ from .metrics import (
     percent,
 )
 from .model import (
+    TYPES_AT_LEVEL,
     Assignment,
     Bloc,
     Count,
@@ -35,7 +36,9 @@ from .model import (
     RegionClass,
     Regulation,
     Role,
+    Special,
     Territory,
+    TerritoryType,
     Text,
     Unit,
 )
@@ -74,6 +77,7 @@ __all__ = [
     "DEFAULT_STANDARDS",
     "FIGURES",
     "METRICS",
+    "TYPES_AT_LEVEL",
     "Assignment",
     "BelowStandard",
     "Bloc",
@@ -102,17 +106,21 @@ __all__ = [
     "PostKind",
     "Problem",
     "Put",
+    "Receiver",
     "RegionClass",
     "Regulation",
     "Role",
     "Severity",
     "SharedFunction",
     "SimilarityWeights",
+    "Special",
+    "StaffMode",
     "Standard",
     "StandardCheck",
     "StandardStatus",
     "Standards",
     "Territory",
+    "TerritoryType",
     "Text",
     "Unit",
     "UnknownId",
@@ -144,6 +152,7 @@ __all__ = [
     "percent",
     "read_data",
     "read_text",
+    "same_kind_above",
     "sample_baseline",
     "sample_baseline_path",
     "sample_org",
