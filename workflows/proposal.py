@@ -40,6 +40,7 @@ from mergepilot.orgchart import (
     Id,
     IllegalChange,
     Level,
+    Name,
     OrgGraph,
     Person,
     Post,
@@ -52,7 +53,6 @@ from mergepilot.orgchart import (
     error_message,
     read_data,
 )
-from mergepilot.orgchart.model import Name
 
 from .errors import InvalidProposal
 
