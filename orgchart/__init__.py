@@ -1,7 +1,7 @@
 """mergepilot.orgchart: the org graph -- units, functions, posts, territories -- its
 files, its reversible changes and its metrics. Imports neither workflows nor engine."""
 
-from .changes import ChangeRecord, Put
+from .changes import ChangeRecord, Put, UnwindConflict
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
 from .files import check_shape, parse_json, parse_yaml, read_data, read_text
@@ -134,6 +134,7 @@ __all__ = [
     "Text",
     "Unit",
     "UnknownId",
+    "UnwindConflict",
     "below_standard",
     "below_standard_findings",
     "below_standard_territories",

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeAlias
 from .errors import IllegalChange
 from .model import Assignment, Function, Person, Post, Regulation, Territory, Unit
 
-__all__ = ["ChangeRecord", "EntityKind", "Key", "Put", "Record"]
+__all__ = ["ChangeRecord", "EntityKind", "Key", "Put", "Record", "UnwindConflict"]
 
 EntityKind: TypeAlias = Literal[
     "territory", "regulation", "function", "unit", "assignment", "person", "post"
@@ -111,3 +111,16 @@ class ChangeRecord:
                        tuple(dict(n) for n in data.get("notes") or ()))
         except (KeyError, TypeError, ValueError) as exc:
             raise IllegalChange(f"malformed change record: {exc}") from None
+
+
+class UnwindConflict(IllegalChange):
+    """An unwind (:meth:`~mergepilot.orgchart.OrgGraph.unwind`) that cannot keep what
+    changed since the change it undoes. ``conflicts`` lists each one as a mapping:
+    ``kind`` and ``key`` of the record, ``field``, ``pilot_left`` (the value the change
+    left), ``now`` (the value in the org now) and ``message``. Nothing was changed."""
+
+    def __init__(self, op: str, conflicts: list[dict[str, Any]]) -> None:
+        self.conflicts = conflicts
+        shown = "; ".join(str(c["message"]) for c in conflicts[:5])
+        more = f" (and {len(conflicts) - 5} more)" if len(conflicts) > 5 else ""
+        super().__init__(f"cannot unwind {op}: {len(conflicts)} conflict(s): {shown}{more}")

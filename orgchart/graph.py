@@ -32,7 +32,7 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import ValidationError
 
-from .changes import ChangeRecord, EntityKind, Key, Put, Record
+from .changes import ChangeRecord, EntityKind, Key, Put, Record, UnwindConflict
 from .checks import check_org, default_locator
 from .errors import IllegalChange, InvalidOrgData, UnknownId
 from .gcpause import gc_paused
@@ -480,6 +480,44 @@ class OrgGraph:
     def revert(self, record: ChangeRecord) -> ChangeRecord:
         """Undo ``record`` exactly; fails, changing nothing, if the org moved on since."""
         return self.apply(record.reverse())
+
+    def unwind(self, record: ChangeRecord, *, moves: Mapping[str, str] | None = None,
+               deltas_to: Mapping[str, str] | None = None) -> ChangeRecord:
+        """Undo ``record`` (e.g. a pilot that ended) *keeping the later changes where they
+        still apply*: a three-way merge, per record and field, of what the change did
+        against what changed since. When nothing changed since, it is exactly
+        :meth:`revert`. The result is one change record (``op`` ``unwind:<op>``), itself
+        exactly revertible; all or nothing.
+
+        For each record the change touched -- *base* (before it), *left* (what it left),
+        *now* (the org today):
+
+        * now == left: back to base (as revert). now == base: nothing to do.
+        * removed by the change, there again now: a **conflict**.
+        * removed since: stays removed (noted ``KEPT-REMOVED``).
+        * made by the change (e.g. the common body) and changed since: removed all the
+          same. A later change of its ``territory`` or ``parent`` is carried to the units
+          it was made of that had its value before (the district merged since: the
+          recreated bodies serve the merged district). A later change of a figure
+          (staff, deputies, divisions) is a **conflict** unless ``deltas_to`` names the
+          recreated unit that takes it (``{merged body: recreated unit}``).
+        * changed by both: field by field, a field only one of them changed keeps that
+          change; a figure both changed gets base + (now - left) (when all are known and
+          it stays >= 0); anything else both changed is a **conflict**.
+        * a function the change moved to a unit and that moved on from there since does
+          not come back (noted ``KEPT-MOVED``).
+        * what now hangs on a unit the unwind removes and the change never touched (a
+          unit reporting to it, a post, a function): a unit goes to ``moves[id]``, else to
+          the one recreated unit of its bloc and kind; a post to ``moves[post id]``; a
+          function to ``moves["unit/function"]``, else back to the one recreated unit
+          that had it before; otherwise a **conflict**.
+        * a recreated unit whose territory or parent is gone is a **conflict**.
+
+        Conflicts raise :class:`UnwindConflict`, changing nothing; its ``conflicts`` name
+        each record (``kind``, ``key``), ``field``, the value the change left
+        (``pilot_left``) and the value now (``now``).
+        """
+        return _unwind(self, record, dict(moves or {}), dict(deltas_to or {}))
 
     def _hand_over(self, a: Assignment, target: str) -> None:
         """``target`` takes over function ``a.function``: lead if either of them led it."""
@@ -1188,3 +1226,239 @@ def _figure(value: int | None) -> str:
 
 def _messages(exc: ValidationError) -> str:
     return "; ".join(str(e["msg"]) for e in exc.errors(include_url=False))
+
+
+_FIGURES = ("staff_quota", "staff_actual", "deputies", "divisions")
+#: Fields of a merged body that a later change may move, carried to the units an unwind
+#: recreates when they had the body's value before the change (see OrgGraph.unwind).
+_CARRIED = ("territory", "parent")
+
+
+def _conflict(kind: str, key: Key, field: str, left: Any, now: Any, why: str
+              ) -> dict[str, Any]:
+    shown = "/".join(key) if isinstance(key, tuple) else key
+    return {"kind": kind, "key": list(key) if isinstance(key, tuple) else key, "field": field,
+            "pilot_left": left, "now": now,
+            "message": f"{kind} {shown!r} field {field!r}: the change left {left!r}, now "
+                       f"{now!r}; {why}"}
+
+
+def _value(rec: Record | None, field: str) -> Any:
+    return None if rec is None else getattr(rec, field, None)
+
+
+def _unwind(graph: OrgGraph, record: ChangeRecord, moves: Mapping[str, str],
+            deltas_to: Mapping[str, str]) -> ChangeRecord:
+    """The body of :meth:`OrgGraph.unwind` (kept apart: it plans, then applies)."""
+    first: dict[tuple[str, Key], Put] = {}
+    last: dict[tuple[str, Key], Put] = {}
+    for put in record.puts:
+        first.setdefault((put.kind, put.key), put)
+        last[(put.kind, put.key)] = put
+    base = {k: first[k].before for k in first}
+    left = {k: last[k].after for k in first}
+    now = {k: graph._get(k[0], k[1]) for k in first}  # type: ignore[arg-type]
+    conflicts: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    target: dict[tuple[str, Key], Record | None] = {}
+
+    # Which units the change folded into which (posts, functions, children moved).
+    removed = {k[1] for k in first if k[0] == "unit" and base[k] is not None
+               and left[k] is None}
+    folded: dict[str, set[str]] = {}
+    gave: dict[str, set[str]] = {}  # function -> units that lost it
+    took: dict[str, set[str]] = {}  # function -> units that gained or changed it
+    for k in first:
+        b, a = base[k], left[k]
+        if k[0] == "post" and isinstance(b, Post) and isinstance(a, Post) and b.unit != a.unit:
+            folded.setdefault(a.unit, set()).add(b.unit)
+        elif k[0] == "unit" and isinstance(b, Unit) and isinstance(a, Unit) \
+                and b.parent != a.parent and b.parent in removed and a.parent is not None:
+            folded.setdefault(a.parent, set()).add(b.parent)
+        elif k[0] == "assignment":
+            assert isinstance(k[1], tuple)
+            (gave if a is None else took).setdefault(k[1][1], set()).add(k[1][0])
+    for code, losers in gave.items():
+        for t in took.get(code, ()):
+            folded.setdefault(t, set()).update(u for u in losers if u in removed)
+    for t in list(folded):
+        folded[t] &= removed
+    into_of = {s: t for t, ss in folded.items() for s in ss}
+
+    for k in first:
+        kind, key = k
+        b, a, c = base[k], left[k], now[k]
+        if c == a:
+            target[k] = b
+        elif c == b:
+            continue
+        elif a is None:
+            conflicts.append(_conflict(kind, key, "*", None, "exists",
+                                       "it was made again since; remove it first"))
+        elif c is None:
+            notes.append({"code": "KEPT-REMOVED", "kind": kind, "key": k[1],
+                          "message": f"{kind} {key!r} was removed since; it stays removed"})
+        elif b is None:
+            target[k] = None  # made by the change and changed since: it goes all the same
+            if isinstance(a, Unit) and isinstance(c, Unit):
+                for f in _FIGURES:
+                    if getattr(c, f) != getattr(a, f) and key not in deltas_to:
+                        conflicts.append(_conflict(
+                            kind, key, f, getattr(a, f), getattr(c, f),
+                            "a later change of the merged body's figure cannot be divided "
+                            "among the units recreated; name the unit that takes it "
+                            "(deltas_to)"))
+        else:
+            merged: dict[str, Any] = {}
+            for f in type(b).model_fields:
+                fb, fa, fc = getattr(b, f), getattr(a, f), getattr(c, f)
+                if fc == fa:
+                    merged[f] = fb
+                elif fa == fb:
+                    merged[f] = fc
+                elif f in _FIGURES and None not in (fb, fa, fc) and fb + fc - fa >= 0:
+                    merged[f] = fb + fc - fa
+                else:
+                    conflicts.append(_conflict(kind, key, f, fa, fc,
+                                               "both the change and a later one set it"))
+            target[k] = type(b).model_validate(merged)
+
+    # Carry what moved the merged bodies since (territory, parent) to the units recreated,
+    # and the later figure changes named in deltas_to.
+    def cur(kind: str, key: Key) -> Record | None:
+        return graph._get(kind, key)  # type: ignore[arg-type]
+
+    for s, t in into_of.items():
+        k = ("unit", s)
+        rec = target.get(k)
+        tl, tc = left.get(("unit", t)), cur("unit", t)
+        if not isinstance(rec, Unit) or not isinstance(tl, Unit) or not isinstance(tc, Unit):
+            continue
+        update = {f: getattr(tc, f) for f in _CARRIED
+                  if getattr(tc, f) != getattr(tl, f) and getattr(rec, f) == getattr(tl, f)}
+        if update:
+            target[k] = rec = rec.model_copy(update=update)
+    for t, s in deltas_to.items():
+        tl, tc = left.get(("unit", t)), cur("unit", t)
+        rec = target.get(("unit", s))
+        if not isinstance(tl, Unit) or not isinstance(tc, Unit) or into_of.get(s) != t \
+                or not isinstance(rec, Unit):
+            conflicts.append(_conflict("unit", t, "deltas_to", s, None,
+                                       f"{s!r} is not a unit recreated out of {t!r}"))
+            continue
+        target[("unit", s)] = rec.model_copy(update={
+            f: _sum([getattr(rec, f), getattr(tc, f)]) if getattr(tl, f) is None else
+            None if getattr(tc, f) is None or getattr(rec, f) is None else
+            getattr(rec, f) + getattr(tc, f) - getattr(tl, f) for f in _FIGURES})
+
+    # What now hangs on a unit the unwind removes but the change never touched.
+    going = {k[1] for k, v in target.items() if k[0] == "unit" and v is None
+             and cur("unit", k[1]) is not None}
+    recreated = {k[1]: v for k, v in target.items() if k[0] == "unit" and isinstance(v, Unit)}
+    for g_id in sorted(going, key=str):
+        assert isinstance(g_id, str)
+        sources = sorted(folded.get(g_id, set()))
+        for child in graph.children(g_id):
+            k = ("unit", child.id)
+            if k in target:
+                continue
+            dest = moves.get(child.id)
+            if dest is None:
+                same = [s for s in sources if s in recreated and recreated[s].bloc == child.bloc
+                        and recreated[s].kind == child.kind and child.kind]
+                dest = same[0] if len(same) == 1 else None
+            if dest is None:
+                conflicts.append(_conflict("unit", child.id, "parent", None, g_id,
+                                           "it reports to a unit the unwind removes; say where "
+                                           "it goes (moves)"))
+            else:
+                target[k] = child.model_copy(update={"parent": dest})
+        for post in graph.posts(g_id):
+            k = ("post", post.id)
+            if k in target:
+                continue
+            dest = moves.get(post.id)
+            if dest is None:
+                conflicts.append(_conflict("post", post.id, "unit", None, g_id,
+                                           "a post of a unit the unwind removes; say where it "
+                                           "goes (moves)"))
+            else:
+                target[k] = post.model_copy(update={"unit": dest})
+        for asg in graph.assignments(g_id):
+            k = ("assignment", (g_id, asg.function))
+            if k in target:
+                continue
+            target[k] = None
+            had = [s for s in sources
+                   if isinstance(base.get(("assignment", (s, asg.function))), Assignment)]
+            dest = moves.get(f"{g_id}/{asg.function}") or (had[0] if len(had) == 1 else None)
+            if dest is None:
+                conflicts.append(_conflict("assignment", (g_id, asg.function), "unit", None,
+                                           g_id, "a function given to a unit the unwind "
+                                           f"removes; say who takes it (moves['{g_id}/"
+                                           f"{asg.function}'])"))
+            elif ("assignment", (dest, asg.function)) not in target:
+                target[("assignment", (dest, asg.function))] = asg.model_copy(
+                    update={"unit": dest})
+    # A function the change moved and a later change moved on: it does not come back.
+    for k in list(target):
+        if k[0] != "assignment" or base.get(k) is None or left.get(k) is not None:
+            continue
+        assert isinstance(k[1], tuple)
+        code = k[1][1]
+        heirs = [t for t in took.get(code, ()) if left.get(("assignment", (t, code)))]
+        if heirs and all(cur("assignment", (t, code)) is None for t in heirs):
+            del target[k]
+            notes.append({"code": "KEPT-MOVED", "kind": "assignment", "key": list(k[1]),
+                          "message": f"function {code!r} moved on since; it does not come "
+                                     f"back to {k[1][0]!r}"})
+    # Recreated units must find their territory and parent.
+    for v in list(target.values()):
+        if not isinstance(v, Unit):
+            continue
+        for f, kind in (("territory", "territory"), ("parent", "unit")):
+            ref = getattr(v, f)
+            if ref is None:
+                continue
+            there = (target[(kind, ref)] is not None if (kind, ref) in target
+                     else cur(kind, ref) is not None)
+            if not there:
+                conflicts.append(_conflict("unit", v.id, f, ref, None,
+                                           f"{kind} {ref!r} is gone since"))
+    if conflicts:
+        raise UnwindConflict(record.op, conflicts)
+
+    params = {"unwinds": record.op, "params": record.params}
+    order = ("territory", "regulation", "function", "unit", "person", "post", "assignment")
+    try:
+        with graph._change(f"unwind:{record.op}", params, notes) as out:
+            for kind in order:
+                for k, v in target.items():
+                    if k[0] == kind and v is not None:
+                        if kind in ("unit", "territory"):
+                            # new ones first, without the links between them
+                            if cur(kind, k[1]) is not None:
+                                continue
+                            v = v.model_copy(update={"parent": None} if kind == "unit"
+                                             else {"parent": None, "borders": ()})
+                        graph._put(kind, k[1], v)  # type: ignore[arg-type]
+                if kind in ("unit", "territory"):
+                    for k, v in target.items():
+                        if k[0] == kind and v is not None:
+                            graph._put(kind, k[1], v)  # type: ignore[arg-type]
+            for kind in reversed(order):
+                ks = [k for k, v in target.items() if k[0] == kind and v is None]
+                if kind == "unit":
+                    for k in ks:
+                        u = cur("unit", k[1])
+                        if isinstance(u, Unit):
+                            graph._put("unit", k[1], u.model_copy(update={"parent": None}))
+                for k in ks:
+                    graph._put(kind, k[1], None)  # type: ignore[arg-type]
+    except (IllegalChange, UnknownId) as exc:
+        if isinstance(exc, UnwindConflict):
+            raise
+        raise UnwindConflict(record.op, [{"kind": "", "key": "", "field": "",
+                                          "pilot_left": None, "now": None,
+                                          "message": str(exc)}]) from None
+    return out[0]
