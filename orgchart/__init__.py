@@ -22,6 +22,7 @@ from .metrics import (
     percent,
 )
 from .model import (
+    LEVEL_RANK,
     TYPES_AT_LEVEL,
     Assignment,
     Bloc,
@@ -82,6 +83,7 @@ from .text import InvalidText, check_id, clean_text, id_problem, text_problem
 __all__ = [
     "DEFAULT_STANDARDS",
     "FIGURES",
+    "LEVEL_RANK",
     "METRICS",
     "RESOLUTION_76_2025",
     "STANDARD_SETS",
