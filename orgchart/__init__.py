@@ -1,13 +1,13 @@
 """mergepilot.orgchart: the org graph -- units, functions, posts, territories -- its
 files, its reversible changes and its metrics. Imports neither workflows nor engine."""
 
-from .changes import ChangeRecord, Put
+from .changes import ChangeRecord, Put, UnwindConflict
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
 from .files import check_shape, parse_json, parse_yaml, read_data, read_text
 from .findings import Finding, Severity, worst
 from .gcpause import gc_paused
-from .graph import OrgGraph
+from .graph import OrgGraph, Receiver, StaffMode, same_kind_above
 from .incidence import Incidence
 from .loaders import error_message, load_org, org_from_data, save_org
 from .metrics import (
@@ -22,12 +22,15 @@ from .metrics import (
     percent,
 )
 from .model import (
+    LEVEL_RANK,
+    TYPES_AT_LEVEL,
     Assignment,
     Bloc,
     Count,
     Function,
     Id,
     Level,
+    Name,
     Org,
     Person,
     Post,
@@ -35,7 +38,9 @@ from .model import (
     RegionClass,
     Regulation,
     Role,
+    Special,
     Territory,
+    TerritoryType,
     Text,
     Unit,
 )
@@ -55,15 +60,20 @@ from .sample import sample_baseline, sample_baseline_path, sample_org, sample_pa
 from .similarity import CandidatePairs, SimilarityWeights, candidate_pairs, idf_weights
 from .standards import (
     DEFAULT_STANDARDS,
+    RESOLUTION_76_2025,
+    STANDARD_SETS,
     BelowStandard,
     MergeOption,
     Standard,
     StandardCheck,
     Standards,
+    StandardSet,
     StandardStatus,
     below_standard,
     below_standard_findings,
     below_standard_territories,
+    exempt_standard_findings,
+    exempt_standard_territories,
     share_text,
     unknown_standard_findings,
     unknown_standard_territories,
@@ -73,7 +83,11 @@ from .text import InvalidText, check_id, clean_text, id_problem, text_problem
 __all__ = [
     "DEFAULT_STANDARDS",
     "FIGURES",
+    "LEVEL_RANK",
     "METRICS",
+    "RESOLUTION_76_2025",
+    "STANDARD_SETS",
+    "TYPES_AT_LEVEL",
     "Assignment",
     "BelowStandard",
     "Bloc",
@@ -94,6 +108,7 @@ __all__ = [
     "MergeOption",
     "MergepilotError",
     "MetricsReport",
+    "Name",
     "Org",
     "OrgError",
     "OrgGraph",
@@ -102,20 +117,26 @@ __all__ = [
     "PostKind",
     "Problem",
     "Put",
+    "Receiver",
     "RegionClass",
     "Regulation",
     "Role",
     "Severity",
     "SharedFunction",
     "SimilarityWeights",
+    "Special",
+    "StaffMode",
     "Standard",
     "StandardCheck",
+    "StandardSet",
     "StandardStatus",
     "Standards",
     "Territory",
+    "TerritoryType",
     "Text",
     "Unit",
     "UnknownId",
+    "UnwindConflict",
     "below_standard",
     "below_standard_findings",
     "below_standard_territories",
@@ -130,6 +151,8 @@ __all__ = [
     "duplicate_lead_groups",
     "duplicate_leads",
     "error_message",
+    "exempt_standard_findings",
+    "exempt_standard_territories",
     "gap_pairs",
     "gaps",
     "gc_paused",
@@ -144,6 +167,7 @@ __all__ = [
     "percent",
     "read_data",
     "read_text",
+    "same_kind_above",
     "sample_baseline",
     "sample_baseline_path",
     "sample_org",

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeAlias
 from .errors import IllegalChange
 from .model import Assignment, Function, Person, Post, Regulation, Territory, Unit
 
-__all__ = ["ChangeRecord", "EntityKind", "Key", "Put", "Record"]
+__all__ = ["ChangeRecord", "EntityKind", "Key", "Put", "Record", "UnwindConflict"]
 
 EntityKind: TypeAlias = Literal[
     "territory", "regulation", "function", "unit", "assignment", "person", "post"
@@ -81,8 +81,15 @@ class ChangeRecord:
     op: str
     params: dict[str, Any]
     puts: tuple[Put, ...] = field(default=())
+    #: what the change did that a reader should know about but that is not an error, as
+    #: JSON-able mappings ``{"code": ..., "message": ..., **ids}``: e.g. an official area
+    #: kept that differs from the members' sum (``AREA-DIFFERS``), a function left without
+    #: a receiver (``GAP``), a post that ended. The engine may surface them as warnings.
+    notes: tuple[dict[str, Any], ...] = field(default=())
 
     def reverse(self) -> ChangeRecord:
+        """The change that undoes this one (its notes describe the forward change, so the
+        reverse has none)."""
         op = self.op[len("revert:") :] if self.op.startswith("revert:") else f"revert:{self.op}"
         return ChangeRecord(op, dict(self.params), tuple(p.reverse() for p in reversed(self.puts)))
 
@@ -91,12 +98,29 @@ class ChangeRecord:
         return {p.key for p in self.puts if p.kind == kind}
 
     def to_json(self) -> dict[str, Any]:
-        return {"op": self.op, "params": self.params, "puts": [p.to_json() for p in self.puts]}
+        out = {"op": self.op, "params": self.params, "puts": [p.to_json() for p in self.puts]}
+        if self.notes:  # only when there are some: older records keep their exact JSON
+            out["notes"] = [dict(n) for n in self.notes]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChangeRecord:
         try:
             return cls(str(data["op"]), dict(data.get("params") or {}),
-                       tuple(Put.from_json(p) for p in data["puts"]))
-        except (KeyError, TypeError) as exc:
+                       tuple(Put.from_json(p) for p in data["puts"]),
+                       tuple(dict(n) for n in data.get("notes") or ()))
+        except (KeyError, TypeError, ValueError) as exc:
             raise IllegalChange(f"malformed change record: {exc}") from None
+
+
+class UnwindConflict(IllegalChange):
+    """An unwind (:meth:`~mergepilot.orgchart.OrgGraph.unwind`) that cannot keep what
+    changed since the change it undoes. ``conflicts`` lists each one as a mapping:
+    ``kind`` and ``key`` of the record, ``field``, ``pilot_left`` (the value the change
+    left), ``now`` (the value in the org now) and ``message``. Nothing was changed."""
+
+    def __init__(self, op: str, conflicts: list[dict[str, Any]]) -> None:
+        self.conflicts = conflicts
+        shown = "; ".join(str(c["message"]) for c in conflicts[:5])
+        more = f" (and {len(conflicts) - 5} more)" if len(conflicts) > 5 else ""
+        super().__init__(f"cannot unwind {op}: {len(conflicts)} conflict(s): {shown}{more}")

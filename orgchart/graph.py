@@ -25,13 +25,14 @@ method over the private ``_put``; split across files, ``_put`` would have to bec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
 import networkx as nx
+from pydantic import ValidationError
 
-from .changes import ChangeRecord, EntityKind, Key, Put, Record
+from .changes import ChangeRecord, EntityKind, Key, Put, Record, UnwindConflict
 from .checks import check_org, default_locator
 from .errors import IllegalChange, InvalidOrgData, UnknownId
 from .gcpause import gc_paused
@@ -44,13 +45,14 @@ from .model import (
     Person,
     Post,
     PostKind,
+    RegionClass,
     Regulation,
     Role,
     Territory,
     Unit,
 )
 
-__all__ = ["HeadsMode", "OrgGraph"]
+__all__ = ["HeadsMode", "OrgGraph", "Receiver", "StaffMode", "same_kind_above"]
 
 Node = tuple[str, str]
 _SUMMED = ("staff_quota", "staff_actual", "deputies", "divisions")
@@ -448,8 +450,10 @@ class OrgGraph:
         self._put(put.kind, put.key, put.after)
 
     @contextmanager
-    def _change(self, op: str, params: dict[str, Any]) -> Iterator[list[ChangeRecord]]:
-        """Collect the puts of one operation; on any error undo them all."""
+    def _change(self, op: str, params: dict[str, Any],
+                notes: list[dict[str, Any]] | None = None) -> Iterator[list[ChangeRecord]]:
+        """Collect the puts of one operation; on any error undo them all. ``notes``, filled
+        by the operation while it runs, become the record's notes."""
         if self._log is not None:
             raise IllegalChange("changes cannot be nested")
         self._log = []
@@ -462,13 +466,13 @@ class OrgGraph:
                 self._apply_put(put.reverse())
             raise
         log, self._log = self._log, None
-        out.append(ChangeRecord(op, params, tuple(log)))
+        out.append(ChangeRecord(op, params, tuple(log), tuple(notes or ())))
 
     # -- change operations -----------------------------------------------------------
 
     def apply(self, record: ChangeRecord) -> ChangeRecord:
         """Apply a stored change record again (all or nothing)."""
-        with self._change(record.op, record.params) as out:
+        with self._change(record.op, record.params, list(record.notes)) as out:
             for put in record.puts:
                 self._apply_put(put)
         return out[0]
@@ -476,6 +480,44 @@ class OrgGraph:
     def revert(self, record: ChangeRecord) -> ChangeRecord:
         """Undo ``record`` exactly; fails, changing nothing, if the org moved on since."""
         return self.apply(record.reverse())
+
+    def unwind(self, record: ChangeRecord, *, moves: Mapping[str, str] | None = None,
+               deltas_to: Mapping[str, str] | None = None) -> ChangeRecord:
+        """Undo ``record`` (e.g. a pilot that ended) *keeping the later changes where they
+        still apply*: a three-way merge, per record and field, of what the change did
+        against what changed since. When nothing changed since, it is exactly
+        :meth:`revert`. The result is one change record (``op`` ``unwind:<op>``), itself
+        exactly revertible; all or nothing.
+
+        For each record the change touched -- *base* (before it), *left* (what it left),
+        *now* (the org today):
+
+        * now == left: back to base (as revert). now == base: nothing to do.
+        * removed by the change, there again now: a **conflict**.
+        * removed since: stays removed (noted ``KEPT-REMOVED``).
+        * made by the change (e.g. the common body) and changed since: removed all the
+          same. A later change of its ``territory`` or ``parent`` is carried to the units
+          it was made of that had its value before (the district merged since: the
+          recreated bodies serve the merged district). A later change of a figure
+          (staff, deputies, divisions) is a **conflict** unless ``deltas_to`` names the
+          recreated unit that takes it (``{merged body: recreated unit}``).
+        * changed by both: field by field, a field only one of them changed keeps that
+          change; a figure both changed gets base + (now - left) (when all are known and
+          it stays >= 0); anything else both changed is a **conflict**.
+        * a function the change moved to a unit and that moved on from there since does
+          not come back (noted ``KEPT-MOVED``).
+        * what now hangs on a unit the unwind removes and the change never touched (a
+          unit reporting to it, a post, a function): a unit goes to ``moves[id]``, else to
+          the one recreated unit of its bloc and kind; a post to ``moves[post id]``; a
+          function to ``moves["unit/function"]``, else back to the one recreated unit
+          that had it before; otherwise a **conflict**.
+        * a recreated unit whose territory or parent is gone is a **conflict**.
+
+        Conflicts raise :class:`UnwindConflict`, changing nothing; its ``conflicts`` name
+        each record (``kind``, ``key``), ``field``, the value the change left
+        (``pilot_left``) and the value now (``now``).
+        """
+        return _unwind(self, record, dict(moves or {}), dict(deltas_to or {}))
 
     def _hand_over(self, a: Assignment, target: str) -> None:
         """``target`` takes over function ``a.function``: lead if either of them led it."""
@@ -718,7 +760,16 @@ class OrgGraph:
         """sắp xếp đơn vị hành chính: territories become one (a new ``Territory`` or an
         existing id). Area and population add up (unknown if any is unknown), borders are
         recomputed, and units and child territories of the merged ones move to the
-        result."""
+        result.
+
+        A new territory keeps an official ``area_km2`` or ``population`` given on it (the
+        figure of the decision, e.g. a resolution of the National Assembly Standing
+        Committee) instead of the sum; where it differs from the known sum the record
+        notes it (``AREA-DIFFERS``, ``POPULATION-DIFFERS``). A new territory whose
+        ``region`` is not given follows its members: mountainous when at least half of
+        them are (a tie goes to mountainous, the class whose standard the members were
+        judged by). An existing territory that absorbs others keeps its region and adds
+        up the figures."""
         ids = list(territories)
         if not ids:
             raise IllegalChange("merge_territories: no territories given")
@@ -748,13 +799,31 @@ class OrgGraph:
         gone = set(ids)
         group = [*olds, base] if existing else olds
         borders = sorted({b for t in group for b in t.borders} - gone - {new_id})
-        merged = base.model_copy(update={
-            "area_km2": _sum_area(t.area_km2 for t in group),
-            "population": _sum(t.population for t in group),
-            "borders": (),
-        })
+        area = _sum_area(t.area_km2 for t in group)
+        population: int | None = _sum(t.population for t in group)
+        notes: list[dict[str, Any]] = []
+        update: dict[str, Any] = {"borders": ()}
+        if existing:
+            update.update(area_km2=area, population=population)
+        else:
+            given = base.model_fields_set
+            for f, total, code in (("area_km2", area, "AREA-DIFFERS"),
+                                   ("population", population, "POPULATION-DIFFERS")):
+                official = getattr(base, f)
+                if f not in given or official is None:
+                    update[f] = total
+                elif total is not None and official != total:
+                    notes.append({"code": code, "territory": new_id, "field": f,
+                                  "official": official, "sum": total,
+                                  "message": f"{new_id!r}: the official {f} {official} is "
+                                             f"kept; the members add up to {total}"})
+            if "region" not in given:
+                mountainous = sum(t.region == RegionClass.MOUNTAINOUS for t in olds)
+                update["region"] = (RegionClass.MOUNTAINOUS if 2 * mountainous >= len(olds)
+                                    else RegionClass.OTHER)
+        merged = base.model_copy(update=update)
         params = {"territories": ids, "into": new_id}
-        with self._change("merge_territories", params) as out:
+        with self._change("merge_territories", params, notes) as out:
             self._put("territory", new_id, merged)
             for n in borders:
                 nb = self.territory(n)
@@ -772,3 +841,624 @@ class OrgGraph:
                 self._put("territory", t, None)
         return out[0]
 
+
+    # -- renames, new bodies, splits, the end of a level (the 2025 reorganisation) ------
+
+    def rename(self, id: str, name: str, *, kind: Literal["unit", "territory"] = "unit"
+               ) -> ChangeRecord:
+        """đổi tên: only the name of a unit (or, ``kind="territory"``, a territory)
+        changes; its id and everything attached to it stay. E.g. the Central Economic
+        Board renamed the Policy and Strategy Board (2025)."""
+        if kind not in ("unit", "territory"):
+            raise IllegalChange(f"rename: kind must be 'unit' or 'territory' (got {kind!r})")
+        rec = self._need(kind, id)
+        model: type[Unit] | type[Territory] = Unit if kind == "unit" else Territory
+        try:
+            new = model.model_validate({**rec.model_dump(), "name": name})
+        except ValidationError as exc:
+            raise IllegalChange(f"rename {kind} {id!r}: name: {_messages(exc)}") from None
+        if new.name == rec.name:
+            raise IllegalChange(f"rename: {kind} {id!r} is already named {rec.name!r}")
+        params = {"kind": kind, "id": id, "name": new.name, "name_before": rec.name}
+        with self._change("rename", params) as out:
+            self._put(kind, id, new)
+        return out[0]
+
+    def establish(self, unit: Unit, *,
+                  functions: Mapping[str, Role | str] | Iterable[str] = (),
+                  take_from: Mapping[str, str] | None = None,
+                  posts: Iterable[Post] = (), persons: Iterable[Person] = ()
+                  ) -> ChangeRecord:
+        """thành lập: a new body ``unit`` (e.g. the Ministry of Ethnic Minorities and
+        Religions, 2025), with its figures as given (unknown stays unknown).
+
+        ``functions``: function code -> role (``lead``/``support``), or the codes it
+        leads. ``take_from``: function code -> an existing unit that hands that function
+        over (its assignment ends; the new unit takes it, lead if either led it).
+        ``posts``: the new unit's head and deputy posts (each post's ``unit`` must be the
+        new id); ``persons``: new people who hold them. The change adds a unit, so the
+        no-growth rule reports ``NO-GROWTH-UNITS`` unless an approved exception allows it."""
+        if self.has_unit(unit.id):
+            raise IllegalChange(f"establish: unit {unit.id!r} already exists")
+        try:
+            roles = ({c: Role(r) for c, r in functions.items()} if isinstance(functions, Mapping)
+                     else dict.fromkeys(functions, Role.LEAD))
+        except ValueError as exc:
+            raise IllegalChange(f"establish: functions: {exc}") from None
+        moves = dict(take_from or {})
+        for code in (*roles, *moves):
+            self.function(code)
+        for code, src in moves.items():
+            if code in roles:
+                raise IllegalChange(f"establish: function {code!r} is both in functions and "
+                                    "take_from")
+            self.unit(src)
+            if code not in self.functions_of(src):
+                raise IllegalChange(f"establish: take_from: unit {src!r} does not perform "
+                                    f"{code!r}")
+        new_posts, new_persons = list(posts), list(persons)
+        for post in new_posts:
+            if post.unit != unit.id:
+                raise IllegalChange(f"establish: posts: post {post.id!r} belongs to "
+                                    f"{post.unit!r}, not to the new unit {unit.id!r}")
+            if self._get("post", post.id) is not None:
+                raise IllegalChange(f"establish: posts: post {post.id!r} already exists")
+        for person in new_persons:
+            if self._get("person", person.id) is not None:
+                raise IllegalChange(f"establish: persons: person {person.id!r} already exists")
+        params: dict[str, Any] = {"unit": unit.id,
+                                  "functions": {c: r.value for c, r in roles.items()},
+                                  "take_from": moves, "posts": [p.id for p in new_posts],
+                                  "persons": [p.id for p in new_persons]}
+        with self._change("establish", params) as out:
+            self._put("unit", unit.id, unit)
+            for person in new_persons:
+                self._put("person", person.id, person)
+            for post in new_posts:
+                self._put("post", post.id, post)
+            for code, role in roles.items():
+                self._put("assignment", (unit.id, code),
+                          Assignment(unit=unit.id, function=code, role=role))
+            for code, src in moves.items():
+                a = self._get("assignment", (src, code))
+                assert isinstance(a, Assignment)
+                self._put("assignment", (src, code), None)
+                self._hand_over(a, unit.id)
+        return out[0]
+
+    def split(self, unit: str, into: Sequence[Unit], *,
+              functions: Mapping[str, str | Sequence[str]],
+              staff: Mapping[str, int | None] | None = None,
+              staff_actual: Mapping[str, int | None] | None = None,
+              deputies: Mapping[str, int | None] | None = None,
+              divisions: Mapping[str, int | None] | None = None,
+              posts: Mapping[str, str] | None = None,
+              children: Mapping[str, str] | None = None) -> ChangeRecord:
+        """chia tách: one unit becomes several parts (``into``, at least two).
+
+        A part may carry the old unit's id: the unit then continues as that part and
+        keeps its identity (posts and children not placed stay with it); otherwise the old
+        unit ends. ``functions``: every function of the unit, code -> the part that takes
+        it, or a list of parts (the first takes the unit's role, the others support); a
+        function not placed is refused. ``staff`` (the quota), ``staff_actual``,
+        ``deputies``, ``divisions``: part id -> figure; a part not listed keeps the figure
+        of its own record (None: unknown). When the whole's figure is known, every part's
+        must be known and they must add up to it, else the split is refused naming the
+        field; when the whole's is unknown, the parts' are as given. ``posts``: post id ->
+        part; a post not placed ends (noted ``POST-ENDED``) unless the unit keeps its id.
+        ``children``: child unit id -> the part it reports to; by default the first part.
+        """
+        whole = self.unit(unit)
+        parts = list(into)
+        if len(parts) < 2:
+            raise IllegalChange("split: into: a split needs at least two parts")
+        ids = [p.id for p in parts]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise IllegalChange(f"split: into: part {dupes[0]!r} is listed twice")
+        for p in parts:
+            if p.id != unit and self.has_unit(p.id):
+                raise IllegalChange(f"split: into: unit {p.id!r} already exists")
+        part_set, keep = set(ids), unit in ids
+
+        def where(field: str, target: str, what: str) -> None:
+            if target not in part_set:
+                raise IllegalChange(f"split: {field}: {what} goes to {target!r}, which is not "
+                                    f"a part ({', '.join(ids)})")
+
+        own = self.functions_of(unit)
+        fmap: dict[str, list[str]] = {}
+        for code, target in functions.items():
+            if code not in own:
+                raise IllegalChange(f"split: functions: unit {unit!r} does not perform "
+                                    f"{code!r}")
+            targets = [target] if isinstance(target, str) else list(target)
+            if not targets:
+                raise IllegalChange(f"split: functions: no part given for {code!r}")
+            for t in targets:
+                where("functions", t, f"function {code!r}")
+            fmap[code] = targets
+        missing = sorted(set(own) - set(fmap))
+        if missing:
+            raise IllegalChange("split: functions: say which part takes "
+                                + ", ".join(repr(m) for m in missing))
+        figures: dict[str, dict[str, int | None]] = {}
+        for field, name, given in (("staff_quota", "staff", staff),
+                                   ("staff_actual", "staff_actual", staff_actual),
+                                   ("deputies", "deputies", deputies),
+                                   ("divisions", "divisions", divisions)):
+            for k in (given or {}):
+                where(name, k, f"a share of {field}")
+            vals = {p.id: (given[p.id] if given is not None and p.id in given
+                           else getattr(p, field)) for p in parts}
+            total = getattr(whole, field)
+            if total is not None:
+                lacking = [i for i, v in vals.items() if v is None]
+                if lacking:
+                    raise IllegalChange(
+                        f"split: {name}: {unit!r} has {field} {total}, so every part needs "
+                        f"its share; none is given for {', '.join(lacking)}")
+                added = sum(v for v in vals.values() if v is not None)
+                if added != total:
+                    raise IllegalChange(f"split: {name}: the parts add up to {added}, not to "
+                                        f"the {field} {total} of {unit!r}")
+            figures[field] = vals
+        pmap = dict(posts or {})
+        own_posts = {p.id: p for p in self.posts(unit)}
+        for pid, t in pmap.items():
+            if pid not in own_posts:
+                raise IllegalChange(f"split: posts: {pid!r} is not a post of {unit!r}")
+            where("posts", t, f"post {pid!r}")
+        cmap = dict(children or {})
+        kids = self.children(unit)
+        for cid, t in cmap.items():
+            if cid not in {k.id for k in kids}:
+                raise IllegalChange(f"split: children: {cid!r} does not report to {unit!r}")
+            where("children", t, f"child {cid!r}")
+        records: dict[str, Unit] = {}
+        for p in parts:
+            try:
+                records[p.id] = Unit.model_validate(
+                    {**p.model_dump(), **{f: figures[f][p.id] for f in figures}})
+            except ValidationError as exc:
+                raise IllegalChange(f"split: part {p.id!r}: {_messages(exc)}") from None
+        notes: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"unit": unit, "into": ids, "functions": fmap,
+                                  "posts": pmap, "children": cmap}
+        with self._change("split", params, notes) as out:
+            for p in parts:  # without parents first: a part may report to another part
+                if p.id != unit:
+                    self._put("unit", p.id, records[p.id].model_copy(update={"parent": None}))
+            for p in parts:
+                self._put("unit", p.id, records[p.id])
+            for kid in kids:
+                self._put("unit", kid.id, self.unit(kid.id).model_copy(
+                    update={"parent": cmap.get(kid.id, unit if keep else ids[0])}))
+            for pid, post in own_posts.items():
+                goes_to = pmap.get(pid, unit if keep else None)
+                if goes_to is None:
+                    self._put("post", pid, None)
+                    notes.append({"code": "POST-ENDED", "post": pid, "unit": unit,
+                                  "message": f"post {pid!r} of {unit!r} ends: no part takes it"})
+                else:
+                    self._put("post", pid, post.model_copy(update={"unit": goes_to}))
+            for code, targets in fmap.items():
+                if unit not in targets:
+                    self._put("assignment", (unit, code), None)
+                for i, t in enumerate(targets):
+                    self._put("assignment", (t, code), Assignment(
+                        unit=t, function=code, role=own[code] if i == 0 else Role.SUPPORT))
+            if not keep:
+                self._put("unit", unit, None)
+        return out[0]
+
+    def abolish_level(self, level: Level | str, *, territories: Iterable[str] | None = None,
+                      bodies_to: Mapping[str, str | None] | Receiver | None = None,
+                      staff: StaffMode = "follow",
+                      posts_to: Mapping[str, str] | None = None) -> ChangeRecord:
+        """The end of a level (1 July 2025: no more districts): the level's territories end
+        (all of them, or ``territories``), their child territories move up to the parent
+        (the communes now lie within the province), and the bodies at that level are
+        dissolved, each handing over to a *receiver*:
+
+        * ``bodies_to``: unit id -> receiving unit (up or down a level; None: no receiver),
+          or a rule ``f(graph, unit) -> id | None``. Units not in the mapping follow the
+          default rule :func:`same_kind_above`: the one unit of the same ``bloc`` and
+          ``kind`` serving the parent territory, if exactly one exists.
+        * functions go to the receiver (lead if either led it); with no receiver they
+          become gaps, noted (``GAP``).
+        * ``staff="follow"`` (default): the staff quota and actual staff go with the
+          functions to the receiver (unknown if either is unknown); ``"drop"``: they end,
+          as they do when there is no receiver (noted ``STAFF-DROPPED``). Deputies and
+          divisions of a dissolved body end with it.
+        * ``posts_to``: post id -> unit; a head post moved becomes a deputy post of that
+          unit (its deputy count rises by one when known); other posts end (noted).
+        * units that reported to a dissolved body report to its receiver, or (with none)
+          to the receiver of the body it reported to, and so up; reports-to stays acyclic
+          (a cycle is refused).
+        """
+        try:
+            lv = Level(level)
+        except ValueError:
+            raise IllegalChange(f"abolish_level: unknown level {level!r}") from None
+        if territories is None:
+            terrs = self.territories(level=lv)
+        else:
+            terrs = [self.territory(t) for t in dict.fromkeys(territories)]
+            for t in terrs:
+                if t.level != lv:
+                    raise IllegalChange(f"abolish_level: territories: {t.id!r} is at level "
+                                        f"{t.level.value}, not {lv.value}")
+        if not terrs:
+            raise IllegalChange(f"abolish_level: no territory at level {lv.value}")
+        gone = {t.id for t in terrs}
+        for t in terrs:
+            if t.parent is None:
+                raise IllegalChange(f"abolish_level: territory {t.id!r} has no parent to take "
+                                    "its territories and bodies")
+        if staff not in ("follow", "drop"):
+            raise IllegalChange(f"abolish_level: staff must be 'follow' or 'drop' (got "
+                                f"{staff!r})")
+        bodies = [u for t in terrs for u in self.units(territory=t.id)]
+        dead = {u.id for u in bodies}
+        explicit = dict(bodies_to) if isinstance(bodies_to, Mapping) else {}
+        for k in explicit:
+            if k not in dead:
+                raise IllegalChange(f"abolish_level: bodies_to: {k!r} is not a body of the "
+                                    "territories abolished")
+        rule: Receiver = (bodies_to if callable(bodies_to) and not isinstance(bodies_to, Mapping)
+                          else same_kind_above)
+        receivers: dict[str, str | None] = {}
+        for u in bodies:
+            r = explicit[u.id] if u.id in explicit else rule(self, u)
+            if r is not None:
+                self.unit(r)
+                if r in dead:
+                    raise IllegalChange(f"abolish_level: bodies_to: {u.id!r} would hand over "
+                                        f"to {r!r}, which ends too")
+            receivers[u.id] = r
+        pmap = dict(posts_to or {})
+        for pid, target in pmap.items():
+            if self.post(pid).unit not in dead:
+                raise IllegalChange(f"abolish_level: posts_to: {pid!r} is not a post of a "
+                                    "body that ends")
+            self.unit(target)
+            if target in dead:
+                raise IllegalChange(f"abolish_level: posts_to: {pid!r} would move to "
+                                    f"{target!r}, which ends too")
+
+        def heir(uid: str | None) -> str | None:
+            seen: set[str] = set()
+            while uid is not None and uid in dead and uid not in seen:
+                seen.add(uid)
+                r = receivers[uid]
+                uid = r if r is not None else self.unit(uid).parent
+            return None if uid in dead else uid
+
+        notes: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"level": lv.value, "territories": sorted(gone),
+                                  "bodies_to": {u: receivers[u] for u in sorted(dead)},
+                                  "staff": staff, "posts_to": pmap}
+        with self._change("abolish_level", params, notes) as out:
+            for t in terrs:
+                for child in self.territory_children(t.id):
+                    self._put("territory", child.id,
+                              child.model_copy(update={"parent": t.parent}))
+            for n in sorted({b for t in terrs for b in t.borders} - gone):
+                nb = self.territory(n)
+                self._put("territory", n, nb.model_copy(
+                    update={"borders": tuple(b for b in nb.borders if b not in gone)}))
+            for t in terrs:
+                self._put("territory", t.id, self.territory(t.id).model_copy(
+                    update={"borders": ()}))
+            for u in sorted(bodies, key=lambda x: x.id):
+                r = receivers[u.id]
+                for c in self.children(u.id):
+                    if c.id not in dead:
+                        self._put("unit", c.id, c.model_copy(update={"parent": heir(u.id)}))
+                for post in self.posts(u.id):
+                    moves_to = pmap.get(post.id)
+                    if moves_to is None:
+                        self._put("post", post.id, None)
+                        notes.append({"code": "POST-ENDED", "post": post.id, "unit": u.id,
+                                      "message": f"post {post.id!r} of {u.id!r} ends"})
+                        continue
+                    target = moves_to
+                    moved = post.model_copy(update={"unit": target})
+                    if post.kind == PostKind.HEAD:
+                        moved = moved.model_copy(update={
+                            "kind": PostKind.DEPUTY,
+                            "title": f"Phó {post.title}" if post.title else ""})
+                    self._put("post", post.id, moved)
+                    tgt = self.unit(target)
+                    if post.kind == PostKind.HEAD and tgt.deputies is not None:
+                        self._put("unit", target,
+                                  tgt.model_copy(update={"deputies": tgt.deputies + 1}))
+                for a in self.assignments(u.id):
+                    self._put("assignment", (u.id, a.function), None)
+                    if r is not None:
+                        self._hand_over(a, r)
+                    else:
+                        notes.append({"code": "GAP", "unit": u.id, "function": a.function,
+                                      "role": a.role.value,
+                                      "message": f"function {a.function!r} of {u.id!r} has "
+                                                 "no receiver: a gap"})
+                if r is not None and staff == "follow":
+                    tgt = self.unit(r)
+                    self._put("unit", r, tgt.model_copy(update={
+                        f: _sum([getattr(tgt, f), getattr(u, f)])
+                        for f in ("staff_quota", "staff_actual")}))
+                elif u.staff_quota != 0:
+                    notes.append({"code": "STAFF-DROPPED", "unit": u.id,
+                                  "staff_quota": u.staff_quota,
+                                  "message": f"the staff quota of {u.id!r} ("
+                                             f"{_figure(u.staff_quota)}) ends with it"})
+            for u in bodies:  # after all moves, so dissolved bodies may report to each other
+                self._put("unit", u.id, self.unit(u.id).model_copy(update={"parent": None}))
+            for u in bodies:
+                self._put("unit", u.id, None)
+            for t in terrs:
+                self._put("territory", t.id, None)
+        return out[0]
+
+
+#: What :meth:`OrgGraph.abolish_level` does with the staff of a body that ends.
+StaffMode = Literal["follow", "drop"]
+#: A rule naming the unit that receives the functions of a body that ends (or None).
+Receiver = Callable[[OrgGraph, Unit], "str | None"]
+
+
+def same_kind_above(graph: OrgGraph, unit: Unit) -> str | None:
+    """The default receiver when a level ends: the one unit serving the parent territory
+    with the same ``bloc`` and the same (non-empty) ``kind``; None when there is none or
+    more than one (the functions then become gaps, noted)."""
+    terr = graph.territory(unit.territory)
+    if not unit.kind or terr.parent is None:
+        return None
+    found = [u.id for u in graph.units(territory=terr.parent)
+             if u.bloc == unit.bloc and u.kind == unit.kind]
+    return found[0] if len(found) == 1 else None
+
+
+def _figure(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
+
+
+def _messages(exc: ValidationError) -> str:
+    return "; ".join(str(e["msg"]) for e in exc.errors(include_url=False))
+
+
+_FIGURES = ("staff_quota", "staff_actual", "deputies", "divisions")
+#: Fields of a merged body that a later change may move, carried to the units an unwind
+#: recreates when they had the body's value before the change (see OrgGraph.unwind).
+_CARRIED = ("territory", "parent")
+
+
+def _conflict(kind: str, key: Key, field: str, left: Any, now: Any, why: str
+              ) -> dict[str, Any]:
+    shown = "/".join(key) if isinstance(key, tuple) else key
+    return {"kind": kind, "key": list(key) if isinstance(key, tuple) else key, "field": field,
+            "pilot_left": left, "now": now,
+            "message": f"{kind} {shown!r} field {field!r}: the change left {left!r}, now "
+                       f"{now!r}; {why}"}
+
+
+def _value(rec: Record | None, field: str) -> Any:
+    return None if rec is None else getattr(rec, field, None)
+
+
+def _unwind(graph: OrgGraph, record: ChangeRecord, moves: Mapping[str, str],
+            deltas_to: Mapping[str, str]) -> ChangeRecord:
+    """The body of :meth:`OrgGraph.unwind` (kept apart: it plans, then applies)."""
+    first: dict[tuple[str, Key], Put] = {}
+    last: dict[tuple[str, Key], Put] = {}
+    for put in record.puts:
+        first.setdefault((put.kind, put.key), put)
+        last[(put.kind, put.key)] = put
+    base = {k: first[k].before for k in first}
+    left = {k: last[k].after for k in first}
+    now = {k: graph._get(k[0], k[1]) for k in first}  # type: ignore[arg-type]
+    conflicts: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    target: dict[tuple[str, Key], Record | None] = {}
+
+    # Which units the change folded into which (posts, functions, children moved).
+    removed = {k[1] for k in first if k[0] == "unit" and base[k] is not None
+               and left[k] is None}
+    folded: dict[str, set[str]] = {}
+    gave: dict[str, set[str]] = {}  # function -> units that lost it
+    took: dict[str, set[str]] = {}  # function -> units that gained or changed it
+    for k in first:
+        b, a = base[k], left[k]
+        if k[0] == "post" and isinstance(b, Post) and isinstance(a, Post) and b.unit != a.unit:
+            folded.setdefault(a.unit, set()).add(b.unit)
+        elif k[0] == "unit" and isinstance(b, Unit) and isinstance(a, Unit) \
+                and b.parent != a.parent and b.parent in removed and a.parent is not None:
+            folded.setdefault(a.parent, set()).add(b.parent)
+        elif k[0] == "assignment":
+            assert isinstance(k[1], tuple)
+            (gave if a is None else took).setdefault(k[1][1], set()).add(k[1][0])
+    for code, losers in gave.items():
+        for t in took.get(code, ()):
+            folded.setdefault(t, set()).update(u for u in losers if u in removed)
+    for t in list(folded):
+        folded[t] &= removed
+    into_of = {s: t for t, ss in folded.items() for s in ss}
+
+    for k in first:
+        kind, key = k
+        b, a, c = base[k], left[k], now[k]
+        if c == a:
+            target[k] = b
+        elif c == b:
+            continue
+        elif a is None:
+            conflicts.append(_conflict(kind, key, "*", None, "exists",
+                                       "it was made again since; remove it first"))
+        elif c is None:
+            notes.append({"code": "KEPT-REMOVED", "kind": kind, "key": k[1],
+                          "message": f"{kind} {key!r} was removed since; it stays removed"})
+        elif b is None:
+            target[k] = None  # made by the change and changed since: it goes all the same
+            if isinstance(a, Unit) and isinstance(c, Unit):
+                for f in _FIGURES:
+                    if getattr(c, f) != getattr(a, f) and key not in deltas_to:
+                        conflicts.append(_conflict(
+                            kind, key, f, getattr(a, f), getattr(c, f),
+                            "a later change of the merged body's figure cannot be divided "
+                            "among the units recreated; name the unit that takes it "
+                            "(deltas_to)"))
+        else:
+            merged: dict[str, Any] = {}
+            for f in type(b).model_fields:
+                fb, fa, fc = getattr(b, f), getattr(a, f), getattr(c, f)
+                if fc == fa:
+                    merged[f] = fb
+                elif fa == fb:
+                    merged[f] = fc
+                elif f in _FIGURES and None not in (fb, fa, fc) and fb + fc - fa >= 0:
+                    merged[f] = fb + fc - fa
+                else:
+                    conflicts.append(_conflict(kind, key, f, fa, fc,
+                                               "both the change and a later one set it"))
+            target[k] = type(b).model_validate(merged)
+
+    # Carry what moved the merged bodies since (territory, parent) to the units recreated,
+    # and the later figure changes named in deltas_to.
+    def cur(kind: str, key: Key) -> Record | None:
+        return graph._get(kind, key)  # type: ignore[arg-type]
+
+    for s, t in into_of.items():
+        k = ("unit", s)
+        rec = target.get(k)
+        tl, tc = left.get(("unit", t)), cur("unit", t)
+        if not isinstance(rec, Unit) or not isinstance(tl, Unit) or not isinstance(tc, Unit):
+            continue
+        update = {f: getattr(tc, f) for f in _CARRIED
+                  if getattr(tc, f) != getattr(tl, f) and getattr(rec, f) == getattr(tl, f)}
+        if update:
+            target[k] = rec = rec.model_copy(update=update)
+    for t, s in deltas_to.items():
+        tl, tc = left.get(("unit", t)), cur("unit", t)
+        rec = target.get(("unit", s))
+        if not isinstance(tl, Unit) or not isinstance(tc, Unit) or into_of.get(s) != t \
+                or not isinstance(rec, Unit):
+            conflicts.append(_conflict("unit", t, "deltas_to", s, None,
+                                       f"{s!r} is not a unit recreated out of {t!r}"))
+            continue
+        target[("unit", s)] = rec.model_copy(update={
+            f: _sum([getattr(rec, f), getattr(tc, f)]) if getattr(tl, f) is None else
+            None if getattr(tc, f) is None or getattr(rec, f) is None else
+            getattr(rec, f) + getattr(tc, f) - getattr(tl, f) for f in _FIGURES})
+
+    # What now hangs on a unit the unwind removes but the change never touched.
+    going = {k[1] for k, v in target.items() if k[0] == "unit" and v is None
+             and cur("unit", k[1]) is not None}
+    recreated = {k[1]: v for k, v in target.items() if k[0] == "unit" and isinstance(v, Unit)}
+    for g_id in sorted(going, key=str):
+        assert isinstance(g_id, str)
+        sources = sorted(folded.get(g_id, set()))
+        for child in graph.children(g_id):
+            k = ("unit", child.id)
+            if k in target:
+                continue
+            dest = moves.get(child.id)
+            if dest is None:
+                same = [s for s in sources if s in recreated and recreated[s].bloc == child.bloc
+                        and recreated[s].kind == child.kind and child.kind]
+                dest = same[0] if len(same) == 1 else None
+            if dest is None:
+                conflicts.append(_conflict("unit", child.id, "parent", None, g_id,
+                                           "it reports to a unit the unwind removes; say where "
+                                           "it goes (moves)"))
+            else:
+                target[k] = child.model_copy(update={"parent": dest})
+        for post in graph.posts(g_id):
+            k = ("post", post.id)
+            if k in target:
+                continue
+            dest = moves.get(post.id)
+            if dest is None:
+                conflicts.append(_conflict("post", post.id, "unit", None, g_id,
+                                           "a post of a unit the unwind removes; say where it "
+                                           "goes (moves)"))
+            else:
+                target[k] = post.model_copy(update={"unit": dest})
+        for asg in graph.assignments(g_id):
+            k = ("assignment", (g_id, asg.function))
+            if k in target:
+                continue
+            target[k] = None
+            had = [s for s in sources
+                   if isinstance(base.get(("assignment", (s, asg.function))), Assignment)]
+            dest = moves.get(f"{g_id}/{asg.function}") or (had[0] if len(had) == 1 else None)
+            if dest is None:
+                conflicts.append(_conflict("assignment", (g_id, asg.function), "unit", None,
+                                           g_id, "a function given to a unit the unwind "
+                                           f"removes; say who takes it (moves['{g_id}/"
+                                           f"{asg.function}'])"))
+            elif ("assignment", (dest, asg.function)) not in target:
+                target[("assignment", (dest, asg.function))] = asg.model_copy(
+                    update={"unit": dest})
+    # A function the change moved and a later change moved on: it does not come back.
+    for k in list(target):
+        if k[0] != "assignment" or base.get(k) is None or left.get(k) is not None:
+            continue
+        assert isinstance(k[1], tuple)
+        code = k[1][1]
+        heirs = [t for t in took.get(code, ()) if left.get(("assignment", (t, code)))]
+        if heirs and all(cur("assignment", (t, code)) is None for t in heirs):
+            del target[k]
+            notes.append({"code": "KEPT-MOVED", "kind": "assignment", "key": list(k[1]),
+                          "message": f"function {code!r} moved on since; it does not come "
+                                     f"back to {k[1][0]!r}"})
+    # Recreated units must find their territory and parent.
+    for v in list(target.values()):
+        if not isinstance(v, Unit):
+            continue
+        for f, kind in (("territory", "territory"), ("parent", "unit")):
+            ref = getattr(v, f)
+            if ref is None:
+                continue
+            there = (target[(kind, ref)] is not None if (kind, ref) in target
+                     else cur(kind, ref) is not None)
+            if not there:
+                conflicts.append(_conflict("unit", v.id, f, ref, None,
+                                           f"{kind} {ref!r} is gone since"))
+    if conflicts:
+        raise UnwindConflict(record.op, conflicts)
+
+    params = {"unwinds": record.op, "params": record.params}
+    order = ("territory", "regulation", "function", "unit", "person", "post", "assignment")
+    try:
+        with graph._change(f"unwind:{record.op}", params, notes) as out:
+            for kind in order:
+                for k, v in target.items():
+                    if k[0] == kind and v is not None:
+                        if kind in ("unit", "territory"):
+                            # new ones first, without the links between them
+                            if cur(kind, k[1]) is not None:
+                                continue
+                            v = v.model_copy(update={"parent": None} if kind == "unit"
+                                             else {"parent": None, "borders": ()})
+                        graph._put(kind, k[1], v)  # type: ignore[arg-type]
+                if kind in ("unit", "territory"):
+                    for k, v in target.items():
+                        if k[0] == kind and v is not None:
+                            graph._put(kind, k[1], v)  # type: ignore[arg-type]
+            for kind in reversed(order):
+                ks = [k for k, v in target.items() if k[0] == kind and v is None]
+                if kind == "unit":
+                    for k in ks:
+                        u = cur("unit", k[1])
+                        if isinstance(u, Unit):
+                            graph._put("unit", k[1], u.model_copy(update={"parent": None}))
+                for k in ks:
+                    graph._put(kind, k[1], None)  # type: ignore[arg-type]
+    except (IllegalChange, UnknownId) as exc:
+        if isinstance(exc, UnwindConflict):
+            raise
+        raise UnwindConflict(record.op, [{"kind": "", "key": "", "field": "",
+                                          "pilot_left": None, "now": None,
+                                          "message": str(exc)}]) from None
+    return out[0]

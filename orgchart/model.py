@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -27,6 +28,7 @@ from .text import InvalidText, check_id, clean_text
 
 __all__ = [
     "LEVEL_RANK",
+    "TYPES_AT_LEVEL",
     "Assignment",
     "Bloc",
     "Function",
@@ -38,7 +40,9 @@ __all__ = [
     "RegionClass",
     "Regulation",
     "Role",
+    "Special",
     "Territory",
+    "TerritoryType",
     "Unit",
 ]
 
@@ -122,6 +126,35 @@ class RegionClass(StrEnum):
     OTHER = "other"
 
 
+class TerritoryType(StrEnum):
+    """The type of an administrative unit (loại đơn vị hành chính) within its level."""
+
+    PROVINCE = "province"  # tỉnh
+    CITY = "city"  # thành phố (trực thuộc trung ương at province level, thuộc tỉnh below)
+    DISTRICT = "district"  # huyện (and quận)
+    TOWN = "town"  # thị xã
+    COMMUNE = "commune"  # xã
+    WARD = "ward"  # phường
+    SPECIAL_ZONE = "special_zone"  # đặc khu (island units since 2025)
+
+
+#: The types a territory of each level may have; the first is the default.
+TYPES_AT_LEVEL: dict[Level, tuple[TerritoryType, ...]] = {
+    Level.PROVINCE: (TerritoryType.PROVINCE, TerritoryType.CITY),
+    Level.DISTRICT: (TerritoryType.DISTRICT, TerritoryType.TOWN, TerritoryType.CITY),
+    Level.COMMUNE: (TerritoryType.COMMUNE, TerritoryType.WARD, TerritoryType.SPECIAL_ZONE),
+}
+
+
+class Special(StrEnum):
+    """Special characteristics for which the standards may be relaxed (Article 3a of
+    Resolution 1211/2016/UBTVQH13)."""
+
+    BORDER = "border"
+    ISLAND = "island"
+    ETHNIC_MINORITY = "ethnic_minority"  # a large ethnic-minority population
+
+
 class Role(StrEnum):
     """How a unit performs a function: ``lead`` answers for it, ``support`` helps."""
 
@@ -162,8 +195,45 @@ class Territory(_Record):
     population: Figure = None
     region: RegionClass = RegionClass.OTHER
     borders: tuple[Id, ...] = ()
+    #: province, city, district, town, commune, ward or special_zone; None (the default,
+    #: so older files load) means the level's usual type: see :attr:`unit_type`.
+    type: TerritoryType | None = None
+    #: Article 3a of Resolution 1211: border, island, a large ethnic-minority population;
+    #: such a territory is exempt from the below-standard test (the reason is reported).
+    special: tuple[Special, ...] = ()
 
     _norm_borders = field_validator("borders", mode="before")(_sorted_ids)
+
+    @field_validator("special", mode="before")
+    @classmethod
+    def _norm_special(cls, value: Any) -> Any:
+        value = _sorted_ids(value)
+        if isinstance(value, tuple):
+            try:
+                return tuple(sorted({Special(v) for v in value}, key=list(Special).index))
+            except ValueError:
+                return value  # let pydantic name the bad value
+        return value
+
+    @model_validator(mode="after")
+    def _type_fits_level(self) -> Territory:
+        allowed = TYPES_AT_LEVEL.get(self.level, ())
+        if self.type is not None and self.type not in allowed:
+            raise PydanticCustomError(
+                "territory_type", "type {type} is not a type of a {level} territory "
+                "(expected {allowed})",
+                {"type": self.type.value, "level": self.level.value,
+                 "allowed": ", ".join(t.value for t in allowed) or "none"})
+        return self
+
+    @property
+    def unit_type(self) -> TerritoryType | None:
+        """``type``, or the level's usual type when not given (None for central and
+        village, which have no type)."""
+        if self.type is not None:
+            return self.type
+        allowed = TYPES_AT_LEVEL.get(self.level)
+        return allowed[0] if allowed else None
 
 
 class Regulation(_Record):

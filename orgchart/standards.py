@@ -41,31 +41,37 @@ as ``ADMIN-BELOW-STANDARD`` findings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import UnknownId
 from .findings import Finding, Severity
 from .graph import OrgGraph
-from .model import Level, Org, RegionClass, Territory
+from .model import Level, Org, RegionClass, Territory, TerritoryType
 
 __all__ = [
     "ADMIN_BELOW_STANDARD",
+    "ADMIN_STANDARD_EXEMPT",
     "ADMIN_STANDARD_UNKNOWN",
     "DEFAULT_STANDARDS",
+    "RESOLUTION_76_2025",
+    "STANDARD_SETS",
     "BelowStandard",
     "MergeOption",
     "Standard",
     "StandardCheck",
+    "StandardSet",
     "StandardStatus",
     "Standards",
     "below_standard",
     "below_standard_findings",
     "below_standard_territories",
+    "exempt_standard_findings",
+    "exempt_standard_territories",
     "share_text",
     "unknown_standard_findings",
     "unknown_standard_territories",
@@ -73,6 +79,7 @@ __all__ = [
 
 ADMIN_BELOW_STANDARD = "ADMIN-BELOW-STANDARD"
 ADMIN_STANDARD_UNKNOWN = "ADMIN-STANDARD-UNKNOWN"
+ADMIN_STANDARD_EXEMPT = "ADMIN-STANDARD-EXEMPT"
 
 
 class StandardStatus(StrEnum):
@@ -139,6 +146,49 @@ _RESOLUTION_1211: dict[Level, dict[RegionClass, Standard]] = {
 }
 
 
+#: Standards by territory type, where a type has its own (else its level's row applies).
+#: An empty row means the type has no standard (never below it): the special zones of
+#: 2025 are island units set up by Resolution 202/2025/QH15 without one.
+_RESOLUTION_1211_TYPES: dict[TerritoryType, dict[RegionClass, Standard]] = {
+    # Article 4: a centrally-run city, >= 1,000,000 people and >= 1,500 km2
+    TerritoryType.CITY: {_M: Standard(population=1_000_000, area_km2=1500),
+                         _O: Standard(population=1_000_000, area_km2=1500)},
+    TerritoryType.SPECIAL_ZONE: {},
+}
+
+# Resolution 76/2025/UBTVQH15, the targets for the communes formed in 2025: mountainous,
+# area >= 200% and population >= 100% of the commune standard; other, population >= 200%
+# and area >= 100%; wards >= 5.5 km2 and >= 45,000 people in a centrally-run city, >= 15,000
+# in mountainous or border provinces (the ``mountainous`` column; the ``other`` column holds
+# the centrally-run-city figure -- a policy file sets wards of other provinces).
+_C = _RESOLUTION_1211[Level.COMMUNE]
+_RESOLUTION_76_COMMUNE = {
+    _M: Standard(population=_C[_M].population, area_km2=2 * _C[_M].area_km2),
+    _O: Standard(population=2 * _C[_O].population, area_km2=_C[_O].area_km2),
+}
+_RESOLUTION_76_TYPES: dict[TerritoryType, dict[RegionClass, Standard]] = {
+    **_RESOLUTION_1211_TYPES,
+    TerritoryType.WARD: {_M: Standard(population=15_000, area_km2=5.5),
+                         _O: Standard(population=45_000, area_km2=5.5)},
+}
+
+
+class StandardSet(StrEnum):
+    """Which document's figures a :class:`Standards` starts from (``base``)."""
+
+    RESOLUTION_1211 = "resolution_1211"  # Resolution 1211/2016/UBTVQH13 (27/2022)
+    RESOLUTION_76_2025 = "resolution_76_2025"  # the 2025 targets for the new communes
+
+
+def _base_tables(base: StandardSet) -> tuple[dict[Level, dict[RegionClass, Standard]],
+                                             dict[TerritoryType, dict[RegionClass, Standard]]]:
+    levels = {lv: dict(row) for lv, row in _RESOLUTION_1211.items()}
+    if base == StandardSet.RESOLUTION_76_2025:
+        levels[Level.COMMUNE] = dict(_RESOLUTION_76_COMMUNE)
+        return levels, {t: dict(row) for t, row in _RESOLUTION_76_TYPES.items()}
+    return levels, {t: dict(row) for t, row in _RESOLUTION_1211_TYPES.items()}
+
+
 @dataclass(frozen=True)
 class StandardCheck:
     """A territory's area and population as shares of its standard (1.0 = exactly met).
@@ -156,9 +206,17 @@ class StandardCheck:
     area_ratio: float | None
     population_ratio: float | None
     name: str = ""
+    #: the territory's special characteristics (Article 3a of Resolution 1211: border,
+    #: island, ethnic_minority): it is exempt from the below-standard test
+    exempt: tuple[str, ...] = ()
+    #: the territory type whose row applied, when the type has its own row
+    type: str | None = None
 
     def below(self, share: float) -> bool | None:
-        """Both area and population below ``share`` of the standard; None if unknown."""
+        """Both area and population below ``share`` of the standard; None if unknown;
+        False for an exempt territory (:attr:`exempt`)."""
+        if self.exempt:
+            return False
         return _and(_lt(self.area_ratio, share), _lt(self.population_ratio, share))
 
     @property
@@ -182,37 +240,56 @@ class StandardCheck:
 class Standards(BaseModel):
     """The standards table and the share below which a territory must merge.
 
-    Load one from a policy file with ``Standards.model_validate(data)``; levels or
-    region classes missing from ``table`` keep the Resolution 1211 defaults.
+    Load one from a policy file with ``Standards.model_validate(data)``. ``base`` picks
+    the document the figures start from: ``resolution_1211`` (default: Resolution
+    1211/2016/UBTVQH13 as amended) or ``resolution_76_2025`` (the 2025 targets for new
+    communes and wards, Resolution 76/2025/UBTVQH15); levels, types or region classes
+    missing from ``table`` / ``types`` keep the base's figures. ``types`` holds the rows
+    of territory types that have their own standard (a centrally-run city, a ward); an
+    empty row means the type has none (a special zone). A territory with ``special``
+    characteristics (Article 3a: border, island, ethnic_minority) is exempt from the
+    below-standard test, the reason reported (``ADMIN-STANDARD-EXEMPT``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    table: dict[Level, dict[RegionClass, Standard]] = Field(
-        default_factory=lambda: {lv: dict(row) for lv, row in _RESOLUTION_1211.items()})
+    base: StandardSet = StandardSet.RESOLUTION_1211
+    table: dict[Level, dict[RegionClass, Standard]] = Field(default_factory=dict)
+    types: dict[TerritoryType, dict[RegionClass, Standard]] = Field(default_factory=dict)
     share: float = Field(default=0.5, gt=0, le=10, allow_inf_nan=False)
+    #: Article 3a of Resolution 1211: territories with special characteristics are exempt
+    #: from the below-standard test; False judges them like any other
+    exempt_special: bool = True
 
-    @field_validator("table", mode="after")
-    @classmethod
-    def _fill_defaults(cls, value: dict[Level, dict[RegionClass, Standard]]
-                       ) -> dict[Level, dict[RegionClass, Standard]]:
-        merged = {lv: dict(row) for lv, row in _RESOLUTION_1211.items()}
-        for lv, row in value.items():
-            merged.setdefault(lv, {}).update(row)
-        return merged
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Standards:
+        levels, types = _base_tables(self.base)
+        for lv, row in self.table.items():
+            levels.setdefault(lv, {}).update(row)
+        for ty, row in self.types.items():
+            types[ty] = {**types.get(ty, {}), **row} if row else {}
+        object.__setattr__(self, "table", levels)
+        object.__setattr__(self, "types", types)
+        return self
 
-    def standard_for(self, level: Level | str, region: RegionClass | str) -> Standard | None:
-        """The standard of a level and region class; None when that level has none."""
+    def standard_for(self, level: Level | str, region: RegionClass | str,
+                     type: TerritoryType | str | None = None) -> Standard | None:
+        """The standard of a territory type (when it has its own row) or else of a level,
+        and region class; None when there is none."""
+        if type is not None and TerritoryType(type) in self.types:
+            return self.types[TerritoryType(type)].get(RegionClass(region))
         return self.table.get(Level(level), {}).get(RegionClass(region))
 
     def check(self, level: Level | str, region: RegionClass | str, area_km2: float | None,
-              population: int | None, territory: str = "", name: str = ""
+              population: int | None, territory: str = "", name: str = "",
+              type: TerritoryType | str | None = None, exempt: Iterable[str] = ()
               ) -> StandardCheck | None:
         """Ratios of an area and population (e.g. of a merged unit) against the standard;
         an unknown figure (None) has an unknown ratio."""
-        std = self.standard_for(level, region)
+        std = self.standard_for(level, region, type)
         if std is None:
             return None
+        own_row = type is not None and TerritoryType(type) in self.types
         return StandardCheck(
             territory=territory, level=Level(level), region=RegionClass(region), standard=std,
             area_km2=area_km2, population=population,
@@ -220,13 +297,16 @@ class Standards(BaseModel):
                         area_km2 / std.area_km2 if std.area_km2 else float("inf")),
             population_ratio=(None if population is None else
                               population / std.population if std.population else float("inf")),
-            name=name,
+            name=name, exempt=tuple(str(x) for x in exempt) if self.exempt_special else (),
+            type=TerritoryType(type).value if own_row and type is not None else None,
         )
 
     def assess(self, territory: Territory) -> StandardCheck | None:
-        """A territory against its standard; None when its level has no standard."""
+        """A territory against its standard (its type's row if the type has one, else its
+        level's); None when it has no standard."""
         return self.check(territory.level, territory.region, territory.area_km2,
-                          territory.population, territory.id, territory.name)
+                          territory.population, territory.id, territory.name,
+                          territory.unit_type, [s.value for s in territory.special])
 
     def is_below(self, territory: Territory, share: float | None = None) -> bool | None:
         """Area and population both below ``share`` (default :attr:`share`) of the standard;
@@ -239,6 +319,12 @@ class Standards(BaseModel):
 
 #: Resolution 1211/2016 as amended, share 0.5.
 DEFAULT_STANDARDS = Standards()
+#: The 2025 targets (Resolution 76/2025/UBTVQH15): judge new units by ``meets``.
+RESOLUTION_76_2025 = Standards(base=StandardSet.RESOLUTION_76_2025)
+#: The standard sets a policy can select by name (``admin_standards: {base: ...}``).
+STANDARD_SETS: Mapping[str, Standards] = {StandardSet.RESOLUTION_1211.value: DEFAULT_STANDARDS,
+                                          StandardSet.RESOLUTION_76_2025.value:
+                                          RESOLUTION_76_2025}
 
 
 def below_standard(territory: Territory, standards: Standards | None = None, *,
@@ -374,7 +460,7 @@ def below_standard_territories(
             if n is None or n.level != t.level:
                 continue
             merged = standards.check(t.level, t.region, _add(t.area_km2, n.area_km2),
-                                     _add(t.population, n.population))
+                                     _add(t.population, n.population), type=t.unit_type)
             assert merged is not None  # same level and region as t, which has a standard
             options.append(MergeOption(
                 neighbour=n.id, same_parent=n.parent == t.parent,
@@ -452,5 +538,57 @@ def unknown_standard_findings(
                           "area_km2": c.standard.area_km2},
              "share": share, "area_ratio": _round(c.area_ratio),
              "population_ratio": _round(c.population_ratio), "missing": c.missing},
+        ))
+    return out
+
+
+def exempt_standard_territories(
+    source: Org | OrgGraph | Iterable[Territory],
+    standards: Standards | None = None,
+    *,
+    share: float | None = None,
+    territory: str | None = None,
+    level: Level | str | None = None,
+) -> list[StandardCheck]:
+    """Territories that would be below ``share`` of their standard but are exempt for
+    their special characteristics (Article 3a of Resolution 1211), by id."""
+    standards = standards or DEFAULT_STANDARDS
+    share = standards.share if share is None else share
+    out = []
+    for t in _scan(source, territory, level):
+        check = standards.assess(t)
+        if check is None or not check.exempt:
+            continue
+        if replace(check, exempt=()).below(share):
+            out.append(check)
+    return out
+
+
+def exempt_standard_findings(
+    source: Org | OrgGraph | Iterable[Territory],
+    standards: Standards | None = None,
+    *,
+    share: float | None = None,
+    territory: str | None = None,
+    level: Level | str | None = None,
+) -> list[Finding]:
+    """``ADMIN-STANDARD-EXEMPT`` (info) findings: below the share of the standard but kept,
+    with the reason (``data.special``); ids are ``(territory,)``."""
+    standards = standards or DEFAULT_STANDARDS
+    share = standards.share if share is None else share
+    out = []
+    for c in exempt_standard_territories(source, standards, share=share, territory=territory,
+                                         level=level):
+        label = c.territory if c.name in ("", c.territory) else f"{c.territory} ({c.name})"
+        out.append(Finding(
+            ADMIN_STANDARD_EXEMPT, Severity.INFO,
+            f"{c.level.value} {label}: area and population are both below "
+            f"{share_text(share)} of the standard, but it is exempt for its special "
+            f"characteristics ({', '.join(c.exempt)}; Article 3a of Resolution "
+            "1211/2016/UBTVQH13)",
+            (c.territory,),
+            {"territory": c.territory, "level": c.level.value, "region": c.region.value,
+             "special": list(c.exempt), "share": share, "area_ratio": _round(c.area_ratio),
+             "population_ratio": _round(c.population_ratio)},
         ))
     return out

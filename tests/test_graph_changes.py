@@ -163,7 +163,8 @@ def org_and_ops(draw: st.DrawFn) -> tuple[Org, list[tuple[str, int, int, int]]]:
     org = draw(random_orgs())
     ops = draw(st.lists(st.tuples(
         st.sampled_from(["amalgamate", "absorb", "dissolve", "merge_posts", "update",
-                         "merge_territories"]),
+                         "merge_territories", "rename", "establish", "split",
+                         "abolish_level"]),
         st.integers(0, 50), st.integers(0, 50), st.integers(0, 50)), max_size=8))
     return org, ops
 
@@ -183,10 +184,44 @@ def run_op(g: OrgGraph, op: str, a: int, b: int, c: int, n: int) -> ChangeRecord
         return g.dissolve(ua.id, functions_to=None if c % 2 else ub.id)
     if op == "merge_posts":
         posts = g.posts()
+        if not posts:
+            raise IllegalChange("no posts left")
         return g.merge_posts(posts[a % len(posts)].id, posts[b % len(posts)].id)
     if op == "update":
         return g.update_unit(ua.id, staff_quota=c, divisions=a % 4)
+    if op == "rename":
+        if c % 2:
+            return g.rename(ua.id, f"Tên mới {n}")
+        return g.rename(g.territories()[a % len(g.territories())].id, f"Tên {n}",
+                        kind="territory")
+    if op == "establish":
+        codes = [f.code for f in g.functions()]
+        took = {codes[a % len(codes)]: ub.id} if codes[a % len(codes)] in g.functions_of(
+            ub.id) else {}
+        return g.establish(Unit(id=f"N{n}", name="Mới", bloc=ua.bloc, level=ua.level,
+                                territory=ua.territory, parent=ua.id if c % 2 else None,
+                                staff_quota=c),
+                           functions=[codes[b % len(codes)]] if not took or codes[
+                               b % len(codes)] not in took else [], take_from=took)
+    if op == "split":
+        own = sorted(g.functions_of(ua.id))
+        parts = [f"N{n}a", f"N{n}b"] if c % 3 else [ua.id, f"N{n}b"]
+
+        def halves(v: int | None) -> dict[str, int | None] | None:
+            return None if v is None else {parts[0]: v // 2, parts[1]: v - v // 2}
+
+        return g.split(ua.id, [Unit(id=x, name="Phần", bloc=ua.bloc, level=ua.level,
+                                    territory=ua.territory, parent=ua.parent) for x in parts],
+                       functions={f: parts[i % 2] for i, f in enumerate(own)},
+                       staff=halves(ua.staff_quota), staff_actual=halves(ua.staff_actual),
+                       deputies=halves(ua.deputies), divisions=halves(ua.divisions),
+                       posts={p.id: parts[1] for p in g.posts(ua.id)} if c % 2 else None)
     ds = g.territories(level="district")
+    if not ds:
+        raise IllegalChange("no districts left")
+    if op == "abolish_level":
+        return g.abolish_level("district", territories=None if c % 5 == 0 else [
+            ds[a % len(ds)].id], staff="drop" if b % 2 else "follow")
     ta, tb = ds[a % len(ds)], ds[b % len(ds)]
     if c % 2:
         return g.merge_territories([ta.id], into=tb.id)

@@ -207,10 +207,11 @@ def test_a_failing_later_step_undoes_the_earlier_ones(graph: OrgGraph) -> None:
     assert graph == before
 
 
-def test_kinds_are_the_seven_of_the_domain() -> None:
+def test_kinds_are_the_seven_of_the_domain_and_the_four_of_2025() -> None:
     assert [k.value for k in ProposalKind] == [
         "amalgamate", "absorb", "dissolve", "concurrent_post", "common_advisory_body",
-        "admin_unit_merger", "internal_rearrangement"]
+        "admin_unit_merger", "internal_rearrangement",
+        "rename", "establish", "split", "abolish_level"]
 
 
 def test_admin_unit_merger_merges_the_bodies_of_the_territories_too() -> None:

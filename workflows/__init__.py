@@ -1,5 +1,12 @@
 """mergepilot.workflows: lifecycle definitions (state machines) for mergers and pilots."""
 
+from .deciders import (
+    ADMIN_UNIT_MERGER_V2,
+    MERGER_V2,
+    PILOT_V3,
+    deciding_roles,
+    proposal_level,
+)
 from .diagram import dot, graphviz, mermaid
 from .errors import (
     GuardFailed,
@@ -15,6 +22,7 @@ from .errors import (
     WorkflowError,
 )
 from .lifecycle import (
+    ROLE_GUARDS,
     ROLES,
     Effect,
     Guard,
@@ -58,9 +66,13 @@ from .runner import (
 from .vocabulary import SYSTEM_ROLE, State, Trigger
 
 __all__ = [
+    "ADMIN_UNIT_MERGER_V2",
     "LIFECYCLES",
+    "MERGER_V2",
     "MERGING_KINDS",
+    "PILOT_V3",
     "ROLES",
+    "ROLE_GUARDS",
     "SYSTEM_ROLE",
     "CoverageTarget",
     "Effect",
@@ -96,6 +108,7 @@ __all__ = [
     "allowed_triggers",
     "apply_proposal",
     "clear_machine_cache",
+    "deciding_roles",
     "dot",
     "fire",
     "fire_through_machine",
@@ -109,6 +122,7 @@ __all__ = [
     "new_instance",
     "plan_from_data",
     "proposal_from_data",
+    "proposal_level",
     "shared_machine",
     "validation_problems",
 ]

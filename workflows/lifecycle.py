@@ -28,6 +28,7 @@ __all__ = [
     "BUILTIN_GUARDS",
     "DATA_UPDATES",
     "ROLES",
+    "ROLE_GUARDS",
     "Effect",
     "Guard",
     "GuardResult",
@@ -85,7 +86,17 @@ ROLES: Mapping[str, str] = MappingProxyType({
         "administrative-unit merger after the voters have been consulted"),
     "national_assembly_standing_committee": (
         "the National Assembly Standing Committee (UBTVQH): decides administrative-unit "
-        "mergers"),
+        "mergers of districts and communes"),
+    "national_assembly": (
+        "the National Assembly (Quốc hội): decides the ministries of the Government "
+        "(Resolution 176/2025/QH15), mergers of provinces (Resolution 202/2025/QH15) and "
+        "the end of a level of local government"),
+    "government": (
+        "the Government (Chính phủ): decides the bodies under ministries and the internal "
+        "arrangement of ministries"),
+    "politburo": (
+        "the Politburo or the Secretariat (Bộ Chính trị, Ban Bí thư): decides the central "
+        "Party boards and committees and the central bodies of the Front"),
     "system": (
         "the engine itself, for clock-fired transitions such as 'start' on the effective "
         "date"),
@@ -247,6 +258,23 @@ def _voters_agree(inst: Instance) -> str | None:
     return f"only {share:.0%} of the voters agreed; more than half must"
 
 
+def _deciding_body(inst: Instance, role: str, default: str) -> str | None:
+    allowed = inst.data.get("deciding_roles") or [default]
+    if role in allowed:
+        return None
+    return (f"{role} does not decide this proposal; it is decided by "
+            f"{' or '.join(allowed)} (the deciding body for its level)")
+
+
+#: Guards computed from ``Instance.data`` and the role firing: ``deciding_body`` passes
+#: when the role is one of ``Instance.data["deciding_roles"]`` (set when the instance is
+#: made, from :func:`mergepilot.workflows.deciding_roles`), or, when that is not set, the
+#: trigger's first role (the deciding body of the older versions).
+ROLE_GUARDS: Mapping[str, Callable[[Instance, str, str], str | None]] = MappingProxyType({
+    "deciding_body": _deciding_body,
+})
+
+
 #: Guards that the lifecycle computes itself from ``Instance.data``; the caller cannot
 #: replace them. Each returns ``None`` to pass or the reason it refuses.
 BUILTIN_GUARDS: Mapping[str, Callable[[Instance], str | None]] = MappingProxyType({
@@ -365,7 +393,7 @@ class Lifecycle:
     def caller_guards(self) -> tuple[str, ...]:
         """Guards the caller must supply to ``fire`` (those that are not built in)."""
         return tuple(dict.fromkeys(g for t in self.triggers.values() for g in t.guards
-                                   if g not in BUILTIN_GUARDS))
+                                   if g not in BUILTIN_GUARDS and g not in ROLE_GUARDS))
 
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """Names of the triggers whose sources include ``state``, in definition order."""

@@ -40,9 +40,13 @@ from mergepilot.orgchart import (
     Id,
     IllegalChange,
     Level,
+    Name,
     OrgGraph,
+    Person,
+    Post,
     PostKind,
     Problem,
+    Role,
     Territory,
     Text,
     Unit,
@@ -78,6 +82,10 @@ class ProposalKind(StrEnum):
     COMMON_ADVISORY_BODY = "common_advisory_body"  # one body serves several units
     ADMIN_UNIT_MERGER = "admin_unit_merger"  # sắp xếp đơn vị hành chính
     INTERNAL_REARRANGEMENT = "internal_rearrangement"  # divisions inside a unit merged/cut
+    RENAME = "rename"  # đổi tên: a unit or territory gets a new name, same id
+    ESTABLISH = "establish"  # thành lập: a new body
+    SPLIT = "split"  # chia tách: one unit becomes several
+    ABOLISH_LEVEL = "abolish_level"  # a level of territories ends (districts, 2025)
 
 
 class LifecycleKind(StrEnum):
@@ -167,6 +175,21 @@ class UnitMerge(_Model):
 MERGING_KINDS = frozenset({ProposalKind.AMALGAMATE, ProposalKind.ABSORB,
                            ProposalKind.COMMON_ADVISORY_BODY, ProposalKind.ADMIN_UNIT_MERGER})
 
+#: Fields of the 2025 kinds, and the kinds that use them (others must leave them empty).
+_KIND_FIELDS: dict[str, frozenset[ProposalKind]] = {
+    "name_after": frozenset({ProposalKind.RENAME}),
+    "functions": frozenset({ProposalKind.ESTABLISH}),
+    "functions_from": frozenset({ProposalKind.ESTABLISH}),
+    "new_posts": frozenset({ProposalKind.ESTABLISH}),
+    "new_persons": frozenset({ProposalKind.ESTABLISH}),
+    "parts": frozenset({ProposalKind.SPLIT}),
+    "split_functions": frozenset({ProposalKind.SPLIT}),
+    "children_to": frozenset({ProposalKind.SPLIT}),
+    "posts_to": frozenset({ProposalKind.SPLIT, ProposalKind.ABOLISH_LEVEL}),
+    "level": frozenset({ProposalKind.ABOLISH_LEVEL}),
+    "bodies_to": frozenset({ProposalKind.ABOLISH_LEVEL}),
+}
+
 #: The ``*_after`` figures, set on the unit the change leaves in charge.
 _RESULT_FIELDS = ("staff_quota_after", "staff_actual_after", "deputies_after",
                   "divisions_after")
@@ -188,6 +211,17 @@ class Proposal(_Model):
                             amalgamate/absorb, and ``unit_merges`` for the other
                             bodies of the territories that become one
     internal_rearrangement  ``units`` (exactly 1) get the ``*_after`` figures
+    rename                  ``units`` or ``territories`` (exactly 1) get
+                            ``name_after``; ids stay
+    establish               ``new_unit`` with ``functions`` (code -> role),
+                            ``functions_from`` (code -> unit handing it over),
+                            ``new_posts``, ``new_persons``
+    split                   ``units`` (exactly 1) become ``parts`` (2+);
+                            ``split_functions`` (every function -> a part),
+                            ``posts_to``, ``children_to``
+    abolish_level           ``level`` ends (all its territories, or those in
+                            ``territories``); ``bodies_to``, ``staff_goes``,
+                            ``posts_to``
     ======================  ==================================================
 
     A merger of units leaves ONE head: ``head`` (a head post of a merged unit; by default
@@ -226,6 +260,46 @@ class Proposal(_Model):
     exception_ref: Id | None = Field(default=None, description="id of the approved exception "
                                      "proposal that allows growth")
     pilot: PilotTerms | None = None
+    name_after: Name | None = Field(
+        default=None, description="rename: the new name of the unit ('units', one) or the "
+        "territory ('territories', one); the id stays")
+    functions: dict[Id, Role] = Field(
+        default_factory=dict, description="establish: function code -> role ('lead' or "
+        "'support') of the new unit")
+    functions_from: dict[Id, Id] = Field(
+        default_factory=dict, description="establish: function code -> the existing unit "
+        "that hands it over to the new unit (its own assignment ends)")
+    new_posts: tuple[Post, ...] = Field(
+        default=(), description="establish: head and deputy posts of the new unit (each "
+        "post's 'unit' is the new unit's id)")
+    new_persons: tuple[Person, ...] = Field(
+        default=(), description="establish: new people who hold the new posts")
+    parts: tuple[Unit, ...] = Field(
+        default=(), description="split: the units the one unit in 'units' becomes (2 or "
+        "more), with their shares of staff_quota, staff_actual, deputies and divisions; "
+        "when the whole's figure is known the parts' must be known and add up to it. A "
+        "part with the old unit's id continues it (keeps its identity); else it ends")
+    split_functions: dict[Id, Id] = Field(
+        default_factory=dict, description="split: every function of the unit -> the part "
+        "that takes it")
+    posts_to: dict[Id, Id] = Field(
+        default_factory=dict, description="split: post id -> the part it moves to (a post "
+        "not placed ends, unless a part keeps the old id); abolish_level: post id of a body "
+        "that ends -> the unit it moves to (a head post becomes a deputy post there)")
+    children_to: dict[Id, Id] = Field(
+        default_factory=dict, description="split: child unit id -> the part it reports to "
+        "(default: the first part)")
+    level: Level | None = Field(
+        default=None, description="abolish_level: the level whose territories end (e.g. "
+        "'district'); 'territories' limits it to some of them (default: all)")
+    bodies_to: dict[Id, Id | None] = Field(
+        default_factory=dict, description="abolish_level: unit id of a body that ends -> "
+        "the unit that receives its functions (and staff), null for none (the functions "
+        "become gaps). Bodies not listed go to the one unit of the same bloc and kind "
+        "serving the parent territory, if exactly one exists")
+    staff_goes: Literal["follow", "drop"] = Field(
+        default="follow", description="abolish_level: the staff quota of a body that ends "
+        "goes with its functions to the receiver ('follow', default) or ends ('drop')")
 
     @model_validator(mode="before")
     @classmethod
@@ -262,7 +336,7 @@ class Proposal(_Model):
         def unused(*fields: str) -> None:
             for f in fields:
                 value = getattr(self, f)
-                if value not in (None, ()):
+                if value is not None and value != () and value != {}:
                     out.append((f, f"not used by a {self.kind.value} proposal"))
 
         if (self.lifecycle == LifecycleKind.PILOT) != (self.pilot is not None):
@@ -314,6 +388,31 @@ class Proposal(_Model):
                  "give at least one of " + ", ".join(_RESULT_FIELDS))
             unused("into", "new_unit", "posts", "territories", "new_territory",
                    "into_territory", "functions_to")
+        elif self.kind == k.RENAME:
+            need(n + len(self.territories) == 1, "units" if n else "territories",
+                 "rename takes one unit ('units') or one territory ('territories')")
+            need(self.name_after is not None, "name_after",
+                 "rename needs the new name ('name_after')")
+            unused("into", "new_unit", "posts", "new_territory", "into_territory",
+                   "functions_to", *_RESULT_FIELDS)
+        elif self.kind == k.ESTABLISH:
+            need(self.new_unit is not None, "new_unit", "establish needs the new unit")
+            unused("units", "into", "posts", "territories", "new_territory",
+                   "into_territory", "functions_to", *_RESULT_FIELDS)
+        elif self.kind == k.SPLIT:
+            need(n == 1, "units", "split takes exactly one unit")
+            need(len(self.parts) >= 2, "parts", "split needs at least two parts")
+            unused("into", "new_unit", "posts", "territories", "new_territory",
+                   "into_territory", "functions_to", *_RESULT_FIELDS)
+        elif self.kind == k.ABOLISH_LEVEL:
+            need(self.level is not None, "level", "abolish_level needs the level that ends")
+            unused("units", "into", "new_unit", "posts", "new_territory", "into_territory",
+                   "functions_to", *_RESULT_FIELDS)
+        for f, users in _KIND_FIELDS.items():
+            if self.kind not in users:
+                unused(f)
+        if self.staff_goes != "follow" and self.kind != k.ABOLISH_LEVEL:
+            out.append(("staff_goes", f"not used by a {self.kind.value} proposal"))
         if self.kind != k.ADMIN_UNIT_MERGER:
             unused("unit_merges")
         merges_units = self.kind in MERGING_KINDS and (n > 0 or bool(self.unit_merges))
@@ -515,6 +614,25 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
     try:
         if p.kind == k.CONCURRENT_POST:
             done.append(graph.merge_posts(p.posts[0], p.posts[1]))
+        elif p.kind == k.RENAME:
+            assert p.name_after is not None
+            if p.units:
+                done.append(graph.rename(p.units[0], p.name_after))
+            else:
+                done.append(graph.rename(p.territories[0], p.name_after, kind="territory"))
+        elif p.kind == k.ESTABLISH:
+            assert p.new_unit is not None
+            done.append(graph.establish(p.new_unit, functions=p.functions,
+                                        take_from=p.functions_from, posts=p.new_posts,
+                                        persons=p.new_persons))
+        elif p.kind == k.SPLIT:
+            done.append(graph.split(p.units[0], p.parts, functions=p.split_functions,
+                                    posts=p.posts_to, children=p.children_to))
+        elif p.kind == k.ABOLISH_LEVEL:
+            assert p.level is not None
+            done.append(graph.abolish_level(p.level, territories=p.territories or None,
+                                            bodies_to=p.bodies_to, staff=p.staff_goes,
+                                            posts_to=p.posts_to))
         elif p.kind == k.DISSOLVE:
             done.append(graph.dissolve(p.units[0], p.functions_to))
         elif p.kind == k.ADMIN_UNIT_MERGER:
@@ -543,4 +661,5 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
     params: dict[str, Any] = {"proposal": p.id, "kind": p.kind.value,
                               "steps": [{"op": r.op, "params": r.params} for r in done]}
     return ChangeRecord(f"proposal:{p.kind.value}", params,
-                        tuple(put for r in done for put in r.puts))
+                        tuple(put for r in done for put in r.puts),
+                        tuple(n for r in done for n in r.notes))

@@ -39,6 +39,11 @@ CHANGE_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "dissolve": ("merger", "pilot"),
     "internal_rearrangement": ("merger", "pilot"),
     "admin_unit_merger": ("admin_unit_merger",),
+    "rename": ("merger", "pilot"),
+    "establish": ("merger", "pilot"),
+    "split": ("merger", "pilot"),
+    # pilot model 8 (single-tier local government on Lý Sơn: no commune level) is a pilot
+    "abolish_level": ("merger", "pilot"),
 })
 
 

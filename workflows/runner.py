@@ -47,6 +47,7 @@ from .errors import (
 from .lifecycle import (
     BUILTIN_GUARDS,
     DATA_UPDATES,
+    ROLE_GUARDS,
     Guard,
     Instance,
     Lifecycle,
@@ -121,6 +122,12 @@ def _check_guards(event_data: Any) -> bool:
 def _run_guards(f: _Fire) -> bool:
     inst, spec = f.inst, f.spec
     for name in spec.guards:
+        by_role = ROLE_GUARDS.get(name)
+        if by_role is not None:
+            refusal = by_role(inst, f.role, spec.roles[0])
+            if refusal is not None:
+                raise GuardFailed(inst.id, inst.state, spec.name, name, reason=refusal)
+            continue
         builtin = BUILTIN_GUARDS.get(name)
         if builtin is not None:
             refusal = builtin(inst)
