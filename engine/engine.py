@@ -53,6 +53,7 @@ from .errors import (
 )
 from .policy import Policy
 from .store import Deadline, Event, ProposalState, Refusal, Store, StoredProposal
+from .store.ledger import load_key
 from .store.records import DeadlineUpdate, UnitOfWork
 
 __all__ = ["DEFAULT_URL", "Engine"]
@@ -92,7 +93,8 @@ class Engine:
     @classmethod
     def open(cls, url: str | None = None, *, upgrade: bool = False,
              policy: Policy | None = None, validator: Validator | None = None,
-             snapshot_every: int | None = SNAPSHOT_EVERY) -> Engine:
+             snapshot_every: int | None = SNAPSHOT_EVERY,
+             audit_key: bytes | str | None = "env") -> Engine:
         """Open the store at ``url`` (default: ``MERGEPILOT_DB``, else ``mergepilot.db``).
 
         ``upgrade=True`` creates or migrates the tables first; otherwise a database that is
@@ -100,9 +102,12 @@ class Engine:
         ``mergepilot db upgrade``. ``policy`` is what the rules and deadlines read;
         ``validator`` replaces :func:`mergepilot.engine.rules.validate_proposal` as the
         approval guard (it returns findings; any of severity error refuses).
-        ``snapshot_every``: see the attribute.
+        ``snapshot_every``: see the attribute. ``audit_key`` keys the store-wide ledger
+        (HMAC-SHA256); by default it is read from ``MERGEPILOT_AUDIT_KEY`` (None: unkeyed).
         """
-        store = Store(url or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL)
+        key = load_key() if audit_key == "env" else (
+            audit_key.encode() if isinstance(audit_key, str) else audit_key)
+        store = Store(url or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, audit_key=key)
         try:
             if upgrade:
                 store.upgrade()
