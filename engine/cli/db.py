@@ -33,6 +33,21 @@ def upgrade(db: str | None = DbOption) -> None:
     console.print(f"{store.safe_url}: {what} revision {after}", highlight=False, markup=False)
 
 
+@db_app.command("init")
+def init(
+    admin: str = typer.Option(..., "--admin", help="Id of the store's first admin."),
+    name: str = typer.Option("", "--name", help="The admin's display name."),
+    db: str | None = DbOption,
+) -> None:
+    """Create the tables and the store's first admin; print the admin's token once."""
+    from mergepilot.engine import Engine
+
+    with Engine.open(db, upgrade=True) as engine:
+        token = engine.bootstrap_admin(admin, name)
+    console.print(f"{admin}: admin; token (shown once):", highlight=False, markup=False)
+    console.print(token, highlight=False, markup=False, soft_wrap=True)
+
+
 @db_app.command("current")
 def current(db: str | None = DbOption) -> None:
     """Print the schema revision of the database and the one this mergepilot needs."""
