@@ -16,6 +16,7 @@ from .audit import (
     BrokenLink,
     Difference,
     ReplayReport,
+    anchor,
     org_differences,
     replay,
     verify,
@@ -35,6 +36,7 @@ from .errors import (
     UnknownProposal,
     ValidationFailed,
 )
+from .identity import Principal
 from .policy import (
     DeputyStandard,
     GuidanceRequirement,
@@ -82,6 +84,7 @@ __all__ = [
     "GuidanceRequirement",
     "InvalidPolicy",
     "Policy",
+    "Principal",
     "Prohibition",
     "ProposalState",
     "Refusal",
@@ -96,6 +99,7 @@ __all__ = [
     "UnknownProposal",
     "ValidationFailed",
     "Validator",
+    "anchor",
     "canonical_json",
     "event_hash",
     "load_policy",

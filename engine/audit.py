@@ -25,6 +25,8 @@ A store that passes both has lost and invented nothing since its org was loaded.
 
 from __future__ import annotations
 
+import hmac
+import json
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -44,13 +46,17 @@ from .store import (
     event_hash,
     payload_digest,
 )
+from .store.ledger import DEFAULT_ITEMS, HMAC_ALG, PLAIN_ALG, anchor_mac, entry_hash, key_id
 
 __all__ = [
+    "LEDGER",
     "REFUSAL_LOG",
+    "STATE",
     "AuditReport",
     "BrokenLink",
     "Difference",
     "ReplayReport",
+    "anchor",
     "org_differences",
     "replay",
     "verify",
@@ -58,17 +64,22 @@ __all__ = [
 
 #: the ``proposal_id`` of a :class:`BrokenLink` in the log of refused triggers
 REFUSAL_LOG = "<refusals>"
+#: the ``proposal_id`` of a :class:`BrokenLink` in the store-wide ledger
+LEDGER = "<ledger>"
+#: the ``proposal_id`` of a :class:`BrokenLink` where a row differs from what the ledger
+#: says it must be (``field`` is ``table/part``, ``seq`` None, the key in the message)
+STATE = "<state>"
 _APPLY = Effect.APPLY_CHANGE.value
 _REVERT = Effect.REVERT_CHANGE.value
 
 
-def _store(target: Engine | Store | str) -> tuple[Store, bool]:
+def _store(target: Engine | Store | str, key: bytes | None = None) -> tuple[Store, bool]:
     """The store of ``target`` and whether we opened it (and so must close it)."""
     if isinstance(target, Engine):
         return target.store, False
     if isinstance(target, Store):
         return target, False
-    store = Store(target)
+    store = Store(target, audit_key=key)
     try:
         store.require_current()
     except BaseException:
@@ -129,6 +140,13 @@ class AuditReport:
     events: int
     refusals: int
     broken: tuple[BrokenLink, ...] = ()
+    #: entries in the store-wide ledger
+    ledger: int = 0
+    #: the ledger is keyed (HMAC-SHA256); ``key_checked``: and its MACs were checked
+    keyed: bool = False
+    key_checked: bool = False
+    #: an anchor was given and the ledger still holds it unchanged
+    anchored: bool = False
 
     @property
     def ok(self) -> bool:
@@ -141,7 +159,18 @@ class AuditReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "proposals": self.proposals, "events": self.events,
-                "refusals": self.refusals, "broken": [b.to_json() for b in self.broken]}
+                "refusals": self.refusals, "ledger": self.ledger, "keyed": self.keyed,
+                "key_checked": self.key_checked, "anchored": self.anchored,
+                "broken": [b.to_json() for b in self.broken]}
+
+    @property
+    def keying(self) -> str:
+        """In words: whether the chain is keyed and whether the key was checked."""
+        if not self.keyed:
+            return "unkeyed chain (sha256: an edit is found unless the editor recomputes it)"
+        if self.key_checked:
+            return "keyed chain, MACs checked"
+        return "keyed chain, MACs NOT checked (give MERGEPILOT_AUDIT_KEY or --key-file)"
 
 
 def _check_payload(pid: str, events: Sequence[Event],
@@ -187,16 +216,27 @@ def _walk(pid: str, events: Sequence[Event]) -> tuple[BrokenLink | None, str, in
     return None, prev, seq, state
 
 
-def verify(target: Engine | Store | str) -> AuditReport:
-    """Check every proposal's hash chain and the chain of refused triggers.
+def verify(target: Engine | Store | str, *, key: bytes | None = None,
+           anchor: Mapping[str, Any] | None = None) -> AuditReport:
+    """Check every proposal's hash chain, the chain of refused triggers, the store-wide
+    ledger and that every tracked row is what the ledger says it must be.
 
-    ``target`` is an engine, a store, or a database URL. Nothing is written.
+    ``target`` is an engine, a store, or a database URL. ``key`` is the audit key (default:
+    the store's own, from ``MERGEPILOT_AUDIT_KEY`` when it was opened); with it, every
+    ledger entry must carry a valid HMAC, so a history recomputed with plain sha256 fails.
+    ``anchor`` is what :func:`anchor` gave earlier: the ledger must still hold that entry
+    unchanged. Nothing is written.
     """
-    store, opened = _store(target)
+    store, opened = _store(target, key)
+    if key is None:
+        key = store.audit_key
     try:
         proposals = store.proposals()
         events = store.events()
         refusals = _refusals(store)
+        ledger = store.ledger()
+        head = store.ledger_head()
+        actual = store.row_items()
     finally:
         if opened:
             store.close()
@@ -229,7 +269,132 @@ def verify(target: Engine | Store | str) -> AuditReport:
     refusal_link = _walk_refusals(refusals)
     if refusal_link is not None:
         broken.append(refusal_link)
-    return AuditReport(len(proposals), len(events), len(refusals[0]), tuple(broken))
+    keyed = bool(head.key_id) or any(e.mac == HMAC_ALG for e in ledger)
+    expected, ledger_links, anchored = _walk_ledger(ledger, head, key, anchor)
+    broken.extend(ledger_links)
+    if not ledger_links:  # a broken ledger says nothing reliable of what rows must hold
+        broken.extend(_state_links(expected, actual))
+    return AuditReport(len(proposals), len(events), len(refusals[0]), tuple(broken),
+                       ledger=len(ledger), keyed=keyed or key is not None,
+                       key_checked=key is not None, anchored=anchored)
+
+
+def anchor(target: Engine | Store | str, *, key: bytes | None = None) -> dict[str, Any]:
+    """The ledger's head as an anchor to keep outside the database: ``count``, ``head``
+    (the last entry's hash) and ``mac`` (HMAC of both under the key; None unkeyed).
+    :func:`verify` with ``anchor=`` proves that nothing up to it was changed or removed."""
+    store, opened = _store(target, key)
+    if key is None:
+        key = store.audit_key
+    try:
+        head = store.ledger_head()
+    finally:
+        if opened:
+            store.close()
+    return {"count": head.count, "head": head.last_hash,
+            "mac": anchor_mac(key, head.count, head.last_hash)}
+
+
+_Key = tuple[str, str, str]
+
+
+def _walk_ledger(ledger: Sequence[Any], head: Any, key: bytes | None,
+                 anchor: Mapping[str, Any] | None
+                 ) -> tuple[dict[_Key, str], list[BrokenLink], bool]:
+    """Walk the ledger: its links (and MACs, with the key), its head, the anchor; fold the
+    items into the digest every row part must have now."""
+    links: list[BrokenLink] = []
+    expected: dict[_Key, str] = {(t, k, p): d for t, k, p, d in DEFAULT_ITEMS if d}
+    prev, seq = GENESIS_HASH, 0
+    by_seq: dict[int, str] = {}
+    for e in ledger:
+        if e.seq != seq + 1:
+            links.append(BrokenLink(LEDGER, e.seq, "seq", str(seq + 1), str(e.seq),
+                                    "ledger entries missing or out of order before this one"))
+            break
+        if e.prev_hash != prev:
+            links.append(BrokenLink(LEDGER, e.seq, "prev_hash", prev, e.prev_hash,
+                                    "does not follow the entry before it"))
+            break
+        if key is not None and e.mac != HMAC_ALG:
+            links.append(BrokenLink(LEDGER, e.seq, "mac", HMAC_ALG, e.mac,
+                                    "the store is keyed but this entry is not: the history "
+                                    "was rewritten without the key"))
+            break
+        if e.mac == PLAIN_ALG or key is not None:
+            recomputed = entry_hash(e.prev_hash, e.body, key)
+            if not hmac.compare_digest(recomputed, e.hash):
+                links.append(BrokenLink(LEDGER, e.seq, "hash", recomputed, e.hash,
+                                        "content does not match its hash" + (
+                                            " (HMAC under the given key)" if key else "")))
+                break
+        elif e.mac != HMAC_ALG:
+            links.append(BrokenLink(LEDGER, e.seq, "mac", "sha256 or hmac-sha256", e.mac,
+                                    "unknown link algorithm"))
+            break
+        try:
+            body = json.loads(e.body)
+            items = body["items"]
+            if body.get("seq") != e.seq:
+                raise ValueError("seq")
+        except (ValueError, KeyError, TypeError):
+            links.append(BrokenLink(LEDGER, e.seq, "body", "a ledger entry", e.body[:80],
+                                    "the entry cannot be read"))
+            break
+        if body.get("note", {}).get("adopt"):
+            expected = {}
+        for t, k, p, d in items:
+            if d is None:
+                expected.pop((t, k, p), None)
+            else:
+                expected[(t, k, p)] = d
+        prev, seq = e.hash, e.seq
+        by_seq[e.seq] = e.hash
+    else:
+        if (head.count, head.last_hash) != (seq, prev):
+            links.append(BrokenLink(LEDGER, None, "last_hash", f"{seq} {prev}",
+                                    f"{head.count} {head.last_hash}",
+                                    "the ledger head does not close the ledger (its last "
+                                    "entries were removed, or the head was changed)"))
+        if key is not None and seq and head.key_id != key_id(key):
+            links.append(BrokenLink(LEDGER, None, "key_id", key_id(key), head.key_id,
+                                    "the ledger was not written with this key"))
+    anchored = False
+    if anchor is not None:
+        count, digest = int(anchor.get("count", -1)), str(anchor.get("head", ""))
+        mac = anchor.get("mac")
+        if mac is not None and key is not None and not hmac.compare_digest(
+                str(mac), anchor_mac(key, count, digest) or ""):
+            links.append(BrokenLink(LEDGER, count, "anchor", "an anchor signed by the key",
+                                    str(mac), "the anchor's MAC is wrong: it was not made "
+                                    "with this key"))
+        elif count == 0 and digest == GENESIS_HASH:
+            anchored = True
+        elif by_seq.get(count) != digest:
+            links.append(BrokenLink(LEDGER, count, "anchor", digest,
+                                    str(by_seq.get(count, "none")),
+                                    "the ledger no longer holds the anchored entry: history "
+                                    "up to the anchor was changed or removed"))
+        else:
+            anchored = True
+    return expected, links, anchored
+
+
+def _state_links(expected: Mapping[_Key, str], actual: Sequence[Any]) -> list[BrokenLink]:
+    """Every row part that is not what the ledger says it must be."""
+    found = {(t, k, p): d for t, k, p, d in actual}
+    out: list[BrokenLink] = []
+    for ident in sorted(expected.keys() | found.keys()):
+        want, have = expected.get(ident), found.get(ident)
+        if want == have:
+            continue
+        table, key, part = ident
+        what = ("was deleted" if have is None else
+                "is not in the ledger (inserted behind the engine's back)" if want is None
+                else "was changed behind the engine's back")
+        out.append(BrokenLink(STATE, None, f"{table}/{part}", str(want), str(have),
+                              f"row {key} of {table} ({part}) {what}"))
+    return out
 
 
 # The log of refused triggers is one chain: (its entries, the head's (count, last hash)).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -48,6 +48,7 @@ from .errors import (
     TransitionRefused,
     UnknownProposal,
 )
+from .identity import SYSTEM_ID, Principal, check_reason
 from .policy import Policy
 from .store import (
     GENESIS_HASH,
@@ -99,16 +100,19 @@ class BatchHost(Protocol):
     policy: Policy
     validator: Validator
     snapshot_every: int | None
+    #: the engine's own clock, the only principal that fires ``start``
+    system: Principal
+
+    def vouch(self, by: Principal | None) -> Principal: ...
 
 
 @dataclass(frozen=True)
 class FireRequest:
-    """One transition for :meth:`Engine.fire_many`."""
+    """One transition for :meth:`Engine.fire_many`, fired for principal ``by``."""
 
     id: str
     trigger: str
-    actor: str
-    role: str
+    by: Principal | None = None
     reason: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
     expected_version: int | None = None
@@ -146,6 +150,16 @@ def _bundle_json(graph: OrgGraph) -> str:
     return graph.to_org().model_dump_json()
 
 
+def _no_legacy(what: str, legacy: Mapping[str, Any]) -> None:
+    if not legacy:
+        return
+    if {"actor", "role"} & legacy.keys():
+        raise EngineError(f"{what}() takes by=principal now, not actor=/role=: get one "
+                          "with Engine.authenticate(token) (or, on a simulation's store, "
+                          "Engine.acting_as(role)); the role comes from the principal's grants")
+    raise EngineError(f"{what}() got unexpected arguments: {', '.join(sorted(legacy))}")
+
+
 def instance_of(row: StoredProposal | ProposalState) -> Instance:
     return Instance(id=row.id, lifecycle=row.lifecycle, version=int(row.definition_version),
                     state=row.state, data=dict(row.data))
@@ -180,6 +194,7 @@ class Batch:
         self._cancel: set[int] = set()
         self._refusals: list[Refusal] = []  # role refusals: logged even if the batch fails
         self._committed = False
+        self._grants: dict[str, list[tuple[str, str]]] = {}  # principal -> (role, territory)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -241,11 +256,30 @@ class Batch:
 
     # -- writing ------------------------------------------------------------------------
 
-    def propose(self, proposal: Proposal, *, actor: str, role: str = "drafting_body",
-                reason: str = "", lifecycle: str | None = None) -> Event:
-        """Store ``proposal`` in the initial state of its lifecycle; return the event."""
-        if role not in ROLES:
-            raise EngineError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    def propose(self, proposal: Proposal, *, by: Principal | None = None, reason: str = "",
+                lifecycle: str | None = None, **legacy: Any) -> Event:
+        """Store ``proposal`` in the initial state of its lifecycle; return the event.
+
+        ``by`` must hold ``drafting_body`` for the proposal's territories."""
+        _no_legacy("propose", legacy)
+        by = self._engine.vouch(by)
+        check_reason(reason)
+        # A simulation's principal proposes as the role its plan names.
+        if by.simulated_role is not None and by.simulated_role not in ROLES:
+            raise EngineError(f"unknown role {by.simulated_role!r}; roles: "
+                              f"{', '.join(ROLES)}")
+        role = by.simulated_role or self._role_for(by, ("drafting_body",), proposal)
+        if role is None:
+            refused = TransitionRefused(
+                proposal.id, "(new)", Trigger.PROPOSE.value, [],
+                f"principal {by.id!r} holds no grant of drafting_body for the proposal's "
+                "territories")
+            r = Refusal(0, proposal.id, Trigger.PROPOSE.value, "(new)", by.id, self._held(by),
+                        reason, str(refused), self._today, _now())
+            self._refusals.append(r)
+            self._work.refusals.append(r)
+            raise refused
+        actor = by.id
         if proposal.id in self._pending or (proposal.id not in self._absent
                                             and self._store.states([proposal.id])):
             raise DuplicateProposal(proposal.id)
@@ -270,10 +304,13 @@ class Batch:
         self._events.append(ev)
         return ev
 
-    def fire(self, id: str, trigger: str, *, actor: str, role: str, reason: str = "",
+    def fire(self, id: str, trigger: str, *, by: Principal | None = None, reason: str = "",
              params: Mapping[str, Any] | None = None,
-             expected_version: int | None = None) -> Event:
-        """Fire ``trigger`` on proposal ``id``; see :meth:`Engine.fire`."""
+             expected_version: int | None = None, **legacy: Any) -> Event:
+        """Fire ``trigger`` on proposal ``id`` for principal ``by``; see :meth:`Engine.fire`."""
+        _no_legacy("fire", legacy)
+        by = self._engine.vouch(by)
+        check_reason(reason)
         p = self._pending.get(id) or self._get(id)
         # The version the proposal is at in this batch: a request fired after another on
         # the same proposal expects the version that one left.
@@ -281,6 +318,15 @@ class Batch:
             raise ConcurrentTransition(id, expected_version)
         lc, terminal = _definition(p.inst.lifecycle, p.inst.version)
         spec = lc.triggers.get(trigger)
+        actor = by.id
+        role = ""
+        if spec is not None and spec.roles:
+            chosen = self._role_for(by, spec.roles, None, p)
+            if chosen is None:
+                refused = self._no_grant(p, trigger, by, spec.roles)
+                self._note_refusal(p, trigger, actor, self._held(by), reason, refused)
+                raise refused
+            role = chosen
         # Only a trigger with an effect can fail after the lifecycle moved (the org
         # change is refused); keep what to restore for those alone -- this is the hot path.
         saved = ((p.inst.state, copy.deepcopy(p.inst.data))
@@ -303,6 +349,79 @@ class Batch:
         if t.dest in terminal:
             self._close_deadlines(p, ev.on)
         return ev
+
+    # -- who may ----------------------------------------------------------------------
+
+    def _held(self, by: Principal) -> str:
+        """The roles ``by`` holds, for the refusal log (at most 60 characters)."""
+        if by.simulated_role is not None:
+            return by.simulated_role
+        if by.id == SYSTEM_ID:
+            return SYSTEM_ID
+        return ",".join(sorted({r for r, _ in self._grants_of(by)}))[:60]
+
+    def _grants_of(self, by: Principal) -> list[tuple[str, str]]:
+        g = self._grants.get(by.id)
+        if g is None:
+            g = self._grants[by.id] = [(r, t) for _, r, t in self._store.grants(by.id)]
+        return g
+
+    def _role_for(self, by: Principal, roles: Iterable[str], proposal: Proposal | None,
+                  p: _Pending | None = None) -> str | None:
+        """The first of ``roles`` that ``by`` holds for the proposal's territories."""
+        roles = tuple(roles)
+        if by.id == SYSTEM_ID and by is self._engine.system:
+            return SYSTEM_ID if SYSTEM_ID in roles else None
+        if by.simulated_role is not None:
+            return by.simulated_role if by.simulated_role in roles else None
+        grants = [(r, t) for r, t in self._grants_of(by) if r in roles and r != SYSTEM_ID]
+        if not grants:
+            return None
+        for r, t in grants:
+            if not t:
+                return r
+        places = self._territories(proposal if proposal is not None else
+                                   (p.proposal if p is not None else None))
+        for r, t in grants:
+            if places and all(t in chain for chain in places):
+                return r
+        return None
+
+    def _territories(self, proposal: Proposal | None) -> list[set[str]]:
+        """For each territory the proposal touches, it and every territory above it."""
+        if proposal is None:
+            return []
+        graph = self.org()
+        ids: list[str] = []
+        for u in proposal.unit_ids():
+            if graph.has_unit(u):
+                ids.append(graph.unit(u).territory)
+        if proposal.pilot is not None:
+            ids.extend(proposal.pilot.places)
+        ids.extend(proposal.territories)
+        if proposal.into_territory:
+            ids.append(proposal.into_territory)
+        out: list[set[str]] = []
+        for t in dict.fromkeys(ids):
+            chain: set[str] = set()
+            cur: str | None = t
+            while cur is not None and cur not in chain:
+                chain.add(cur)
+                cur = graph.territory(cur).parent if graph.has_territory(cur) else None
+            out.append(chain)
+        return out
+
+    def _no_grant(self, p: _Pending, trigger: str, by: Principal,
+                  roles: Sequence[str]) -> TransitionRefused:
+        try:
+            allowed = allowed_triggers(p.inst)
+        except WorkflowError:
+            allowed = []
+        held = self._held(by) or "none"
+        why = (f"role {held!r} of principal {by.id!r} may not fire it here (allowed roles: "
+               f"{', '.join(roles)}; grants count for their territory and those inside it)")
+        return TransitionRefused(p.inst.id, p.inst.state, trigger, allowed, why,
+                                 RoleNotAllowed(p.inst.id, trigger, held, tuple(roles)))
 
     def _guards(self, p: _Pending) -> dict[str, Guard]:
         def no_error_findings(_inst: Instance) -> list[Finding]:

@@ -16,6 +16,7 @@ writer that read an older version of the proposal loses with ``ConcurrentTransit
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from mergepilot.orgchart import (
 )
 from mergepilot.workflows import (
     LIFECYCLES,
-    SYSTEM_ROLE,
+    ROLES,
     Proposal,
     State,
     Trigger,
@@ -42,21 +43,36 @@ from mergepilot.workflows import (
     is_terminal,
 )
 
-from .batch import Batch, FireRequest, Validator, instance_of
+from .batch import Batch, FireRequest, Validator, _no_legacy, instance_of
 from .cache import EngineCache
 from .deadlines import AdvanceReport, judge_deadline
 from .errors import (
     ClockError,
     ConcurrentTransition,
     EngineError,
+    StoreError,
     UnknownProposal,
+)
+from .identity import (
+    ADMIN,
+    SYSTEM_ID,
+    Principal,
+    check_id,
+    hash_token,
+    new_token,
+    token_lookup,
+    token_matches,
 )
 from .policy import Policy
 from .rules import order_proposals
 from .store import Deadline, Event, ProposalState, Refusal, Store, StoredProposal
+from .store.ledger import load_key
 from .store.records import DeadlineUpdate, UnitOfWork
 
 __all__ = ["DEFAULT_URL", "Engine"]
+
+#: the principal row that marks a store made for a simulation (see Engine.open's trust)
+SIMULATION_MARK = "<simulation>"
 
 
 #: the database used when neither a URL nor ``MERGEPILOT_DB`` is given.
@@ -79,9 +95,29 @@ class Engine:
 
     def __init__(self, store: Store, policy: Policy | None = None,
                  validator: Validator | None = None,
-                 snapshot_every: int | None = SNAPSHOT_EVERY) -> None:
+                 snapshot_every: int | None = SNAPSHOT_EVERY, trust: str = "store") -> None:
         self.store = store
-        self.policy = policy or Policy()
+        if trust not in ("store", "simulation"):
+            raise EngineError(f"trust must be 'store' or 'simulation', not {trust!r}")
+        #: "store": every transition is fired by an authenticated principal and checked
+        #: against its grants; "simulation": a simulation's private store, where
+        #: :meth:`acting_as` makes a principal for each role of the plan
+        self.trust = trust
+        #: the engine's own clock (advance_to): no one can authenticate as it
+        #: the engine's own clock: the only principal that fires ``start``
+        self.system = Principal(SYSTEM_ID, "the engine's clock")
+        self._issued: set[Principal] = {self.system}
+        self._acting: dict[tuple[str, str], Principal] = {}
+        if trust == "simulation":
+            self._mark_simulation()
+        try:
+            stored = store.policy()
+        except StoreError:  # tables not made yet: Engine.open says how
+            stored = None
+        #: what the rules, the approval guard and the deadlines judge with: the store's
+        #: policy when one was set (``policy set``), else the one given, else the defaults
+        self.policy = (Policy.model_validate_json(stored[1]) if stored is not None
+                       else policy or Policy())
         #: what the ``no_error_findings`` guard asks (approve, resume): the rules by default
         self.validator: Validator = validator or self.validate_with_rules
         #: store a snapshot of the whole org every this many changes (None or 0: only when
@@ -93,7 +129,8 @@ class Engine:
     @classmethod
     def open(cls, url: str | None = None, *, upgrade: bool = False,
              policy: Policy | None = None, validator: Validator | None = None,
-             snapshot_every: int | None = SNAPSHOT_EVERY) -> Engine:
+             snapshot_every: int | None = SNAPSHOT_EVERY,
+             audit_key: bytes | str | None = "env", trust: str = "store") -> Engine:
         """Open the store at ``url`` (default: ``MERGEPILOT_DB``, else ``mergepilot.db``).
 
         ``upgrade=True`` creates or migrates the tables first; otherwise a database that is
@@ -101,20 +138,171 @@ class Engine:
         ``mergepilot db upgrade``. ``policy`` is what the rules and deadlines read;
         ``validator`` replaces :func:`mergepilot.engine.rules.validate_proposal` as the
         approval guard (it returns findings; any of severity error refuses).
-        ``snapshot_every``: see the attribute.
+        ``snapshot_every``: see the attribute. ``trust="simulation"`` is for a
+        simulation's own store only: it is refused on a store that has principals or any
+        history of its own, and marks the store (in the ledger) as a simulation's.
+        ``audit_key`` keys the store-wide ledger
+        (HMAC-SHA256); by default it is read from ``MERGEPILOT_AUDIT_KEY`` (None: unkeyed).
         """
-        store = Store(url or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL)
+        key = load_key() if audit_key == "env" else (
+            audit_key.encode() if isinstance(audit_key, str) else audit_key)
+        store = Store(url or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, audit_key=key)
         try:
             if upgrade:
                 store.upgrade()
             store.require_current()
+            return cls(store, policy, validator, snapshot_every, trust)
         except BaseException:
             store.close()
             raise
-        return cls(store, policy, validator, snapshot_every)
 
     def close(self) -> None:
         self.store.close()
+
+    # -- who acts -----------------------------------------------------------------------
+
+    def _mark_simulation(self) -> None:
+        known = {pid for pid, _ in self.store.principals()}
+        if SIMULATION_MARK in known:
+            return
+        if known or self.store.ledger_head().count:
+            raise EngineError("trust='simulation' is only for a simulation's own store: "
+                              f"{self.store.safe_url} has principals or a history of its own")
+        self.store.commit(UnitOfWork(principals=[(SIMULATION_MARK, "a simulation's store: "
+                                                  "principals act as the plan's roles")],
+                                     note={"what": "simulation store"}))
+
+    def vouch(self, by: Principal | None) -> Principal:
+        """``by`` as this engine accepts it: a principal it authenticated, or on a
+        simulation's store a principal acting as a plan's role; else EngineError."""
+        if by is None:
+            raise EngineError("who acts? pass by=principal (Engine.authenticate(token))")
+        if by.simulated_role is not None and self.trust == "simulation":
+            if not by.id or len(by.id) > 200:
+                raise EngineError(f"an actor's name is 1 to 200 characters, got {len(by.id)}")
+            return by  # a simulation's store takes the plan's roles as given
+        if by not in self._issued:
+            raise EngineError(f"principal {by.id!r} was not authenticated by this engine: "
+                              "use Engine.authenticate(token)")
+        return by
+
+    def authenticate(self, token: str) -> Principal:
+        """The principal whose bearer token this is (argon2-checked once, here); raises
+        :class:`EngineError` for an unknown or wrong token."""
+        found = self.store.credential(token_lookup(token))
+        if found is None or not token_matches(token, found[1]):
+            raise EngineError("unknown or revoked token")
+        row = self.store.principal(found[0])
+        if row is None:  # the foreign key forbids it
+            raise EngineError("unknown or revoked token")
+        p = Principal(row[0], row[1])
+        self._issued.add(p)
+        return p
+
+    def acting_as(self, role: str, actor: str | None = None) -> Principal:
+        """A principal acting as ``role`` (named ``actor``, default the role): only on a
+        store opened with ``trust="simulation"``, never on a user's store."""
+        if self.trust != "simulation":
+            raise EngineError("acting_as() is only for a simulation's store "
+                              "(Engine.open(..., trust='simulation')): authenticate instead")
+        if role not in ROLES and role != ADMIN:
+            raise EngineError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        key = (role, actor or role)
+        p = self._acting.get(key)
+        if p is None:
+            p = self._acting[key] = Principal(key[1], key[1], simulated_role=role)
+            self._issued.add(p)
+        return p
+
+    def _require_admin(self, by: Principal | None) -> Principal:
+        by = self.vouch(by)
+        if by.simulated_role == ADMIN:
+            return by
+        if by.simulated_role is None and any(
+                r == ADMIN for _, r, _t in self.store.grants(by.id)):
+            return by
+        raise EngineError(f"principal {by.id!r} is not an {ADMIN}")
+
+    def require_clock_keeper(self, by: Principal | None) -> Principal:
+        """``by`` may move the clock: an admin, or one holding standing_committee."""
+        by = self.vouch(by)
+        if by.simulated_role is not None or any(
+                r in (ADMIN, "standing_committee") for _, r, _t in self.store.grants(by.id)):
+            return by
+        raise EngineError(f"principal {by.id!r} may not move the clock (admin or "
+                          "standing_committee)")
+
+    def bootstrap_admin(self, id: str, name: str = "") -> str:
+        """Make the store's first principal, an admin, and return its token (once). Only a
+        store with no principals yet can be bootstrapped."""
+        check_id(id)
+        if self.store.principals():
+            raise EngineError("this store has principals already: an admin adds users")
+        lookup, token = new_token()
+        self.store.commit(UnitOfWork(
+            principals=[(id, name or id)], credentials=[(lookup, id, hash_token(token))],
+            grants=[(id, ADMIN, "", "<bootstrap>")],
+            note={"what": "bootstrap admin", "principal": id}))
+        return token
+
+    def add_user(self, id: str, name: str = "", *, by: Principal) -> None:
+        """Add principal ``id`` (no grants, no token yet)."""
+        admin = self._require_admin(by)
+        self.store.commit(UnitOfWork(principals=[(check_id(id), name or id)],
+                                     note={"what": "user add", "by": admin.id, "principal": id}))
+
+    def grant(self, id: str, role: str, territory: str | None = None, *,
+              by: Principal) -> None:
+        """Grant ``role`` to principal ``id``, everywhere or for ``territory`` and every
+        territory inside it."""
+        admin = self._require_admin(by)
+        if role == SYSTEM_ID or (role not in ROLES and role != ADMIN):
+            raise EngineError(f"cannot grant {role!r}: grant one of "
+                              f"{', '.join(r for r in ROLES if r != SYSTEM_ID)} or {ADMIN}")
+        if self.store.principal(id) is None:
+            raise EngineError(f"no principal {id!r}: `mergepilot user add` it first")
+        if territory is not None and self.store.clock()[1] is not None \
+                and not self.current_org().has_territory(territory):
+            raise EngineError(f"no territory {territory!r} in the current org")
+        self.store.commit(UnitOfWork(grants=[(id, role, territory or "", admin.id)],
+                                     note={"what": "grant", "by": admin.id, "principal": id}))
+
+    def revoke(self, id: str, role: str, territory: str | None = None, *,
+               by: Principal) -> None:
+        admin = self._require_admin(by)
+        self.store.commit(UnitOfWork(revokes=[(id, role, territory or "")],
+                                     note={"what": "revoke", "by": admin.id, "principal": id}))
+
+    def issue_token(self, id: str, *, by: Principal) -> str:
+        """A new token for principal ``id`` (its old tokens stop working); shown once."""
+        admin = self._require_admin(by)
+        if self.store.principal(id) is None:
+            raise EngineError(f"no principal {id!r}")
+        lookup, token = new_token()
+        self.store.commit(UnitOfWork(drop_credentials_of=[id],
+                                     credentials=[(lookup, id, hash_token(token))],
+                                     note={"what": "token", "by": admin.id, "principal": id}))
+        return token
+
+    def users(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(id, name, [(role, territory or '')]) of every principal."""
+        grants: dict[str, list[tuple[str, str]]] = {}
+        for pid, role, terr in self.store.grants():
+            grants.setdefault(pid, []).append((role, terr))
+        return [(pid, name, grants.get(pid, [])) for pid, name in self.store.principals()]
+
+    def set_policy(self, policy: Policy, *, by: Principal) -> int:
+        """Store ``policy`` as the one the engine judges with (a new version, recorded in
+        the ledger); return its version."""
+        admin = self._require_admin(by)
+        from .store import canonical_json
+
+        text = canonical_json(policy.model_dump(mode="json"))
+        self.store.commit(UnitOfWork(policy=(text, admin.id, self.store.clock()[1]),
+                                     note={"what": "policy set", "by": admin.id}))
+        self.policy = policy
+        stored = self.store.policy()
+        return 0 if stored is None else stored[0]
 
     def validate_with_rules(self, graph: OrgGraph, proposal: Proposal,
                             policy: Policy) -> list[Finding]:
@@ -154,13 +342,17 @@ class Engine:
 
     # -- the org ------------------------------------------------------------------------
 
-    def load_org(self, org: Org | OrgGraph | str | Path, *, as_of: date | None = None) -> None:
+    def load_org(self, org: Org | OrgGraph | str | Path, *, as_of: date | None = None,
+                 by: Principal | None = None) -> None:
         """Make ``org`` (a bundle, a graph or a file) the current org from ``as_of``.
 
         ``as_of`` defaults to the org's own ``as_of``, else today's simulated date, else
         the real date. The first load starts the clock at ``as_of``; a later load may not
-        go back before the clock.
+        go back before the clock. ``by`` must be an admin (on a simulation's store it may
+        be left out).
         """
+        who = self.trust if by is None and self.trust == "simulation" else \
+            self._require_admin(by).id
         if isinstance(org, str | Path):
             from mergepilot.orgchart import load_org
 
@@ -175,8 +367,10 @@ class Engine:
             raise ClockError(f"cannot load an org as of {when}: the clock is at {today} "
                              "and only moves forward")
         head = self.store.org_head()
-        work = UnitOfWork(snapshot=(when, "load", bundle.model_dump_json()),
-                          org_expected_version=head.version)
+        text = bundle.model_dump_json()
+        work = UnitOfWork(snapshot=(when, "load", text), org_expected_version=head.version,
+                          note={"what": "org load", "by": who, "on": when.isoformat(),
+                                "sha256": hashlib.sha256(text.encode()).hexdigest()})
         if today != when:
             work.clock = (clock_version, when)
         self.store.commit(work)
@@ -218,22 +412,26 @@ class Engine:
                 b._save_refusals()  # a refused role is logged even when nothing else is
             raise
 
-    def propose(self, proposal: Proposal, *, actor: str, role: str = "drafting_body",
-                reason: str = "", lifecycle: str | None = None) -> Event:
+    def propose(self, proposal: Proposal, *, by: Principal | None = None, reason: str = "",
+                lifecycle: str | None = None, **legacy: Any) -> Event:
         """Store a new proposal in the initial state of its lifecycle (``proposed``).
 
         ``lifecycle`` defaults to the proposal's (``admin_unit_merger`` for an
         administrative-unit merger). Raises :class:`DuplicateProposal` for a known id.
         """
+        _no_legacy("propose", legacy)
         with self.batch() as b:
-            ev = b.propose(proposal, actor=actor, role=role, reason=reason,
-                           lifecycle=lifecycle)
+            ev = b.propose(proposal, by=by, reason=reason, lifecycle=lifecycle)
         return ev
 
-    def fire(self, id: str, trigger: str, *, actor: str, role: str, reason: str = "",
+    def fire(self, id: str, trigger: str, *, by: Principal | None = None, reason: str = "",
              params: Mapping[str, Any] | None = None,
-             expected_version: int | None = None) -> Event:
-        """Fire ``trigger`` on proposal ``id`` as ``actor`` acting as ``role``.
+             expected_version: int | None = None, **legacy: Any) -> Event:
+        """Fire ``trigger`` on proposal ``id`` for principal ``by``.
+
+        The role is the first of the roles the lifecycle allows for the trigger that
+        ``by`` holds a grant of for the proposal's territories; none: refused (and
+        logged).
 
         One transaction: the new state, the event and any change to the org (``start``
         applies the proposal's change, ``terminate`` with outcome ``reverted`` undoes it).
@@ -243,8 +441,9 @@ class Engine:
         another writer moved the proposal first -- or when ``expected_version`` is given
         and the proposal is no longer at it.
         """
+        _no_legacy("fire", legacy)
         with self.batch() as b:
-            ev = b.fire(id, trigger, actor=actor, role=role, reason=reason, params=params,
+            ev = b.fire(id, trigger, by=by, reason=reason, params=params,
                         expected_version=expected_version)
         return ev
 
@@ -256,7 +455,7 @@ class Engine:
         with gc_paused(len(reqs) > 1000), self.batch() as b:
             b.prefetch(r.id for r in reqs)
             for r in reqs:
-                b.fire(r.id, r.trigger, actor=r.actor, role=r.role, reason=r.reason,
+                b.fire(r.id, r.trigger, by=r.by, reason=r.reason,
                        params=r.params, expected_version=r.expected_version)
         return b.events
 
@@ -339,7 +538,7 @@ class Engine:
                 del waiting[p.id]
                 try:
                     report.events.append(self.fire(
-                        p.id, Trigger.START, actor="clock", role=SYSTEM_ROLE,
+                        p.id, Trigger.START, by=self.system,
                         reason=f"effective date {p.effective_on or when}",
                         expected_version=p.version))
                 except ConcurrentTransition:

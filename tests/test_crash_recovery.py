@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actors import as_role
 from orgs import two_districts_with_overlap  # as a worker script too: tests/ is on sys.path
 
 from mergepilot.engine import ConcurrentTransition, Engine, FireRequest
@@ -45,9 +46,9 @@ CHUNK = 500  # transitions per commit
 KILLS = 6  # kills per backend
 SEED = 20181120
 AS_OF = date(2018, 1, 1)
-BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
-DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
-CLOCK = {"actor": "clock", "role": "system"}
+BTV = as_role("standing_committee", "Ban Thường vụ Tỉnh ủy")
+DRAFTER = as_role("drafting_body", "Ban Tổ chức Tỉnh ủy")
+CLOCK = as_role("system", "clock")
 
 
 def no_findings(_g: OrgGraph, _p: Proposal, _pol: Any) -> list[Finding]:
@@ -106,7 +107,7 @@ def changes_of(req: FireRequest) -> int:
 
 
 def setup(url: str) -> None:
-    with Engine.open(url, upgrade=True, validator=no_findings) as eng:
+    with Engine.open(url, upgrade=True, validator=no_findings, trust="simulation") as eng:
         eng.load_org(org(), as_of=AS_OF)
         with eng.batch() as b:
             for p in proposals():
@@ -125,7 +126,7 @@ def done_prefix(eng: Engine, requests: list[FireRequest]) -> int:
 def resume(url: str, say: Any = print) -> None:
     """Apply whatever of the plan is not applied yet, CHUNK transitions per commit."""
     requests = plan()
-    with Engine.open(url, validator=no_findings) as eng:
+    with Engine.open(url, validator=no_findings, trust="simulation") as eng:
         m = done_prefix(eng, requests)
         say(f"start {m}")
         for k in range(m, len(requests), CHUNK):
@@ -137,7 +138,7 @@ def resume(url: str, say: Any = print) -> None:
 
 def fingerprint(url: str) -> dict[str, Any]:
     """Everything an uninterrupted run decides, without wall-clock times and hashes."""
-    with Engine.open(url, validator=no_findings) as eng:
+    with Engine.open(url, validator=no_findings, trust="simulation") as eng:
         events = [(e.proposal_id, e.seq, e.trigger, e.source, e.dest, e.actor, e.role,
                    e.reason, dict(e.params), e.effect, e.on)
                   for e in eng.store.events()]
@@ -230,7 +231,7 @@ class Worker:
 def check_consistent(url: str, requests: list[FireRequest], start: int,
                      reported: int) -> int:
     """The store after a kill: returns how many requests are applied."""
-    with Engine.open(url, validator=no_findings) as eng:
+    with Engine.open(url, validator=no_findings, trust="simulation") as eng:
         m = done_prefix(eng, requests)
         assert m >= reported, f"{reported} reported committed, only {m} in the store"
         assert m == len(requests) or (m - start) % CHUNK == 0, (
@@ -298,7 +299,7 @@ def test_a_resumed_commit_checks_the_versions_it_was_planned_against(tmp_path: P
     url = f"sqlite:///{tmp_path / 'versions.db'}"
     setup(url)
     requests = plan()[:10]  # two pilots, all five steps of each
-    with Engine.open(url, validator=no_findings) as eng:
+    with Engine.open(url, validator=no_findings, trust="simulation") as eng:
         eng.fire_many(requests)
         assert eng.proposal("PIL-0001").state == "terminated"
         events = eng.store.count("events")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from actors import as_role
 from hypothesis import given
 from hypothesis import strategies as st
 from orgs import two_districts_with_overlap
@@ -39,8 +40,8 @@ from mergepilot.workflows import Proposal, proposal_from_data
 PG_URL = os.environ.get("MERGEPILOT_TEST_PG_URL")
 
 
-DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
-BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
+DRAFTER = as_role("drafting_body", "Ban Tổ chức Tỉnh ủy")
+BTV = as_role("standing_committee", "Ban Thường vụ Tỉnh ủy")
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def open_engine(db_url: str) -> Iterator[Callable[[], Engine]]:
     opened: list[Engine] = []
 
     def make() -> Engine:
-        eng = Engine.open(db_url, upgrade=True)
+        eng = Engine.open(db_url, upgrade=True, trust="simulation")
         opened.append(eng)
         return eng
 
@@ -124,12 +125,12 @@ def test_the_event_log_is_append_only_in_the_database(engine: Engine, db_url: st
 
 def test_open_without_upgrade_names_the_command(db_url: str) -> None:
     with pytest.raises(StoreError, match="mergepilot db upgrade"):
-        Engine.open(db_url)
+        Engine.open(db_url, trust="simulation")
 
 
 def test_unreachable_database_is_a_store_error() -> None:
     with pytest.raises(StoreError):
-        Engine.open("sqlite:////nonexistent-dir-for-mergepilot/\0/x.db")
+        Engine.open("sqlite:////nonexistent-dir-for-mergepilot/\0/x.db", trust="simulation")
 
 
 # -- lifecycles --------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_pilot_unwind_restores_the_exact_org(engine: Engine) -> None:
     during = engine.org()
     assert during != original and not during.has_unit("D1-BTC")
     engine.fire("PILOT-01", "record_final_review", params={"result": "ok"},
-                actor="Huyện ủy", role="implementing_body")
+                **as_role("implementing_body", "Huyện ủy"))
     ev = engine.fire("PILOT-01", "terminate", reason="vướng Quy định 208",
                      params={"outcome": "reverted"}, **BTV)
     assert ev.effect == "revert_change"
@@ -244,7 +245,7 @@ def test_many_changes_use_periodic_snapshots(engine: Engine) -> None:
 def test_snapshots_can_be_turned_off(db_url: str) -> None:
     from mergepilot.engine import engine as api
 
-    with Engine.open(db_url, upgrade=True, snapshot_every=None) as eng:
+    with Engine.open(db_url, upgrade=True, snapshot_every=None, trust="simulation") as eng:
         eng.load_org(two_districts_with_overlap())
         n = api.SNAPSHOT_EVERY + 3
         with eng.batch() as b:
@@ -273,7 +274,7 @@ def test_a_failed_batch_takes_its_org_changes_back(open_engine: Callable[[], Eng
     approved(engine, pilot_btc())
     engine.advance_to(date(2018, 6, 1))
     engine.fire("PILOT-01", "record_final_review", params={"result": "ok"},
-                actor="Huyện ủy", role="implementing_body")
+                **as_role("implementing_body", "Huyện ủy"))
     approved(engine, proposal_from_data({
         "id": "P-02", "kind": "internal_rearrangement", "units": ["C1-UB"],
         "staff_actual_after": 10, "effective": "2018-06-01"}))
@@ -285,15 +286,15 @@ def test_a_failed_batch_takes_its_org_changes_back(open_engine: Callable[[], Eng
     with pytest.raises(_Boom), engine.batch() as b:
         b.fire("PILOT-01", "terminate", reason="vướng Quy định 208",
                params={"outcome": "reverted"}, **BTV)
-        b.fire("P-02", "start", actor="clock", role="system")
+        b.fire("P-02", "start", **as_role("system", "clock"))
         assert b.org().has_unit("D1-BTC") and b.org().unit("C1-UB").staff_actual == 10
-        b.fire("P-03", "start", actor="clock", role="system")
+        b.fire("P-03", "start", **as_role("system", "clock"))
         assert b.org().unit("C2-UB").staff_quota == 15
         raise _Boom
     assert row_counts(engine) == counts
     assert engine.current_org() is live and live == before
     assert open_engine().org() == before  # what the store holds agrees
-    engine.fire("P-02", "start", actor="clock", role="system")
+    engine.fire("P-02", "start", **as_role("system", "clock"))
     assert engine.org().unit("C1-UB").staff_actual == 10
 
 
@@ -304,14 +305,14 @@ def test_illegal_trigger_wrong_role_and_unknown_id_write_nothing(engine: Engine)
     engine.propose(absorb_btc(), **DRAFTER)
     counts = row_counts(engine)
     with pytest.raises(TransitionRefused) as illegal:
-        engine.fire("P-01", "start", actor="x", role="system")
+        engine.fire("P-01", "start", **as_role("system", "x"))
     err = illegal.value
     assert (err.proposal_id, err.state, err.trigger) == ("P-01", "proposed", "start")
     assert "approve" in err.allowed and "P-01" in str(err) and "proposed" in str(err)
     assert "approve" in str(err)
 
     with pytest.raises(TransitionRefused) as role:
-        engine.fire("P-01", "approve", actor="x", role="drafting_body")
+        engine.fire("P-01", "approve", **as_role("drafting_body", "x"))
     assert "drafting_body" in str(role.value) and "approve" in role.value.allowed
 
     with pytest.raises(UnknownProposal) as unknown:
@@ -372,7 +373,7 @@ def test_a_failure_inside_the_database_transaction_leaves_no_trace(
             conn.execute(sa.text("CREATE TRIGGER boom BEFORE INSERT ON change_records "
                                  "FOR EACH ROW EXECUTE FUNCTION boom()"))
     with pytest.raises(StoreError, match="boom"):
-        engine.fire("P-01", "start", actor="clock", role="system")
+        engine.fire("P-01", "start", **as_role("system", "clock"))
     assert row_counts(engine) == counts
     row = engine.proposal("P-01")
     assert (row.state, row.version) == ("approved", 2)
@@ -381,7 +382,7 @@ def test_a_failure_inside_the_database_transaction_leaves_no_trace(
         conn.execute(sa.text("DROP TRIGGER boom" if raw.dialect.name == "sqlite"
                              else "DROP TRIGGER boom ON change_records"))
     raw.dispose()
-    engine.fire("P-01", "start", actor="clock", role="system")
+    engine.fire("P-01", "start", **as_role("system", "clock"))
     assert not engine.org().has_unit("D1-BTC")
 
 
@@ -488,11 +489,11 @@ def test_two_changes_starting_at_once_cannot_both_change_the_org(
     b = open_engine()
     a.org(), b.org()  # both cache the org at the same version
     with pytest.raises(ConcurrentTransition), a.batch() as ba:
-        ba.fire("P-01", "start", actor="clock", role="system")
-        b.fire("P-02", "start", actor="clock", role="system")  # commits first
+        ba.fire("P-01", "start", **as_role("system", "clock"))
+        b.fire("P-02", "start", **as_role("system", "clock"))  # commits first
     assert a.proposal("P-01").state == "approved"
     assert a.org().has_unit("D1-BTC")
-    a.fire("P-01", "start", actor="clock", role="system")  # on the org b left
+    a.fire("P-01", "start", **as_role("system", "clock"))  # on the org b left
     final = a.org()
     assert not final.has_unit("D1-BTC") and final.unit("C1-UB").staff_actual == 10
 
@@ -529,7 +530,8 @@ def test_a_deadline_already_past_when_set_is_judged_then(engine: Engine) -> None
     # In force (2019-09-01) after its interim review date (2019-06-01): the rules would
     # flag it; this engine is told to approve anyway. The review deadline, set when the
     # pilot starts, is already past: it is judged that day, in the same advance.
-    lenient = Engine(engine.store, validator=lambda graph, proposal, policy: [])
+    lenient = Engine(engine.store, validator=lambda graph, proposal, policy: [],
+                     trust="simulation")
     approved(lenient, pilot_btc().model_copy(update={"effective": date(2019, 9, 1)}))
     report = lenient.advance_to(date(2019, 12, 1))
     assert [(e.trigger, e.on) for e in report.events] == [("start", date(2019, 9, 1))]
@@ -551,8 +553,7 @@ def test_deadlines_fire_after_reopening_the_store(open_engine: Callable[[], Engi
 
     second = open_engine()
     assert second.today == date(2018, 7, 1)
-    second.fire("PILOT-02", "record_final_review", actor="Huyện ủy",
-                role="implementing_body")
+    second.fire("PILOT-02", "record_final_review", **as_role("implementing_body", "Huyện ủy"))
     report = second.advance_to(date(2023, 6, 1))
     codes = [f.code for f in report.findings]
     # both changes left D1-PNV above the standard: each set its own deadline

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from actors import as_role
 from orgs import two_districts_with_overlap
 from sqlalchemy.pool import NullPool
 from test_fuzz_engine_inputs import Snapshotter
@@ -24,8 +25,8 @@ from mergepilot.workflows.lifecycle import ROLES
 from mergepilot.workflows.registry import LIFECYCLES
 
 PG_URL = os.environ.get("MERGEPILOT_TEST_PG_URL")
-DRAFTER = {"actor": "Ban Tổ chức Tỉnh ủy", "role": "drafting_body"}
-BTV = {"actor": "Ban Thường vụ Tỉnh ủy", "role": "standing_committee"}
+DRAFTER = as_role("drafting_body", "Ban Tổ chức Tỉnh ủy")
+BTV = as_role("standing_committee", "Ban Thường vụ Tỉnh ủy")
 #: the tables a refused trigger must leave exactly as they were
 STATE_TABLES = ("proposals", "events", "change_records", "org_snapshots", "org_head",
                 "deadlines", "clock")
@@ -42,7 +43,7 @@ def absorb(pid: str) -> Proposal:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = Engine.open(db_url, upgrade=True, validator=no_findings)
+    eng = Engine.open(db_url, upgrade=True, validator=no_findings, trust="simulation")
     eng.load_org(two_districts_with_overlap())
     eng.propose(absorb("P-01"), **DRAFTER)
     eng.propose(absorb("P-02"), **DRAFTER)
@@ -66,7 +67,7 @@ def test_a_drafting_body_cannot_approve_its_own_proposal(engine: Engine,
                                                           snap: Snapshotter) -> None:
     before = state_of(snap)
     with pytest.raises(TransitionRefused) as exc:
-        engine.fire("P-01", "approve", actor="Ban Tổ chức Tỉnh ủy", role="drafting_body",
+        engine.fire("P-01", "approve", **as_role("drafting_body", "Ban Tổ chức Tỉnh ủy"),
                     reason="tự phê duyệt")
     err = exc.value
     assert isinstance(err.error, RoleNotAllowed)
@@ -90,7 +91,7 @@ def test_a_drafting_body_cannot_approve_its_own_proposal(engine: Engine,
 
 def test_the_right_role_then_succeeds_and_the_refusal_stays(engine: Engine) -> None:
     with pytest.raises(TransitionRefused):
-        engine.fire("P-01", "approve", actor="UBND huyện", role="implementing_body")
+        engine.fire("P-01", "approve", **as_role("implementing_body", "UBND huyện"))
     engine.fire("P-01", "approve", **BTV)
     assert engine.proposal("P-01").state == "approved"
     assert [r.role for r in engine.refusals("P-01")] == ["implementing_body"]
@@ -111,7 +112,7 @@ def test_every_undeclared_role_is_refused_and_recorded(engine: Engine, snap: Sna
                                                        trigger: str, role: str) -> None:
     before = state_of(snap)
     with pytest.raises(TransitionRefused) as exc:
-        engine.fire("P-02", trigger, actor="ai đó", role=role, reason="thử")
+        engine.fire("P-02", trigger, **as_role(role, "ai đó"), reason="thử")
     assert isinstance(exc.value.error, RoleNotAllowed)
     assert state_of(snap) == before
     assert [(r.trigger, r.role) for r in engine.refusals()] == [(trigger, role)]
@@ -130,7 +131,7 @@ def test_a_refusal_inside_a_failed_batch_is_still_recorded(engine: Engine,
     before = state_of(snap)
     with pytest.raises(TransitionRefused), engine.batch() as b:
         b.fire("P-02", "approve", **BTV)  # would be written with the batch
-        b.fire("P-01", "approve", actor="Kẻ lạ", role="appraisal_body")
+        b.fire("P-01", "approve", **as_role("appraisal_body", "Kẻ lạ"))
     assert state_of(snap) == before  # the batch wrote nothing
     assert [(r.proposal_id, r.actor) for r in engine.refusals()] == [("P-01", "Kẻ lạ")]
 
@@ -138,12 +139,13 @@ def test_a_refusal_inside_a_failed_batch_is_still_recorded(engine: Engine,
 def test_a_refusal_caught_inside_a_batch_commits_with_it(engine: Engine) -> None:
     with engine.batch() as b:
         with suppress(TransitionRefused):
-            b.fire("P-01", "approve", actor="Kẻ lạ", role="appraisal_body")
+            b.fire("P-01", "approve", **as_role("appraisal_body", "Kẻ lạ"))
         b.fire("P-02", "approve", **BTV)
     assert engine.proposal("P-02").state == "approved"
     assert len(engine.refusals()) == 1
 
 
+@pytest.mark.skip(reason="replaced by test_identity: the CLI takes a token, not --role")
 def test_the_cli_refuses_with_one_clear_line_and_records_it(engine: Engine,
                                                             db_url: str) -> None:
     code, out, err = run_cli(["fire", "P-01", "approve", "--db", db_url, "--actor",
@@ -160,7 +162,7 @@ def test_the_refusal_log_is_hash_chained_and_tamper_evident(engine: Engine,
                                                             db_url: str) -> None:
     for role in ("drafting_body", "appraisal_body", "implementing_body"):
         with pytest.raises(TransitionRefused):
-            engine.fire("P-01", "approve", actor="x", role=role)
+            engine.fire("P-01", "approve", **as_role(role, "x"))
     refusals = engine.refusals()
     assert [r.seq for r in refusals] == [1, 2, 3]
     assert refusals[1].prev_hash == refusals[0].hash
@@ -180,7 +182,7 @@ def test_the_refusal_log_is_hash_chained_and_tamper_evident(engine: Engine,
 
 def test_the_refusal_log_is_append_only_in_the_database(engine: Engine, db_url: str) -> None:
     with pytest.raises(TransitionRefused):
-        engine.fire("P-01", "approve", actor="x", role="drafting_body")
+        engine.fire("P-01", "approve", **as_role("drafting_body", "x"))
     db = sa.create_engine(db_url, poolclass=NullPool)
     for sql in ("UPDATE refusals SET actor = 'y'", "DELETE FROM refusals"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.begin() as conn:

@@ -11,5 +11,6 @@ from . import (  # noqa: F401
     overlaps,
     proposals,
     simulate,
+    user,
     validate,
 )

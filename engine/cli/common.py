@@ -110,11 +110,12 @@ def cell(text: object) -> Text:
     return Text(clean(text))
 
 
-def open_reader(db: str | None) -> Engine:
+def open_reader(db: str | None, *, audit_key: bytes | None = None) -> Engine:
     """The store for a command that only reads (``history``, ``proposals``, ``audit``...):
     opened read-only, so a mistyped ``--db`` path is "no database at PATH" (nothing is
     created) and a database on read-only media can still be read and audited."""
-    store = Store(db or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, readonly=True)
+    store = Store(db or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, audit_key,
+                  readonly=True)
     try:
         store.require_current()
     except BaseException:

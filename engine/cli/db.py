@@ -34,6 +34,21 @@ def upgrade(db: str | None = DbOption) -> None:
     say(f"{store.safe_url}: {what} revision {after}")
 
 
+@db_app.command("init")
+def init(
+    admin: str = typer.Option(..., "--admin", help="Id of the store's first admin."),
+    name: str = typer.Option("", "--name", help="The admin's display name."),
+    db: str | None = DbOption,
+) -> None:
+    """Create the tables and the store's first admin; print the admin's token once."""
+    from mergepilot.engine import Engine
+
+    with Engine.open(db, upgrade=True) as engine:
+        token = engine.bootstrap_admin(admin, name)
+    say(f"{admin}: admin; token (shown once):")
+    say(token)
+
+
 @db_app.command("current")
 def current(db: str | None = DbOption) -> None:
     """Print the schema revision of the database and the one this mergepilot needs."""

@@ -29,6 +29,7 @@ from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
 from .files import OutputError, check_output, write_atomic
 from .text import clean, json_text
+from .user import TokenFileOption, principal_of
 
 __all__ = ["metrics_tables", "org_app", "org_export", "org_load"]
 
@@ -166,11 +167,13 @@ def org_load(
     file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder."),
     as_of: str | None = typer.Option(None, "--as-of",
                                      help="Date the org holds from (default: its as_of)."),
+    token_file: Path | None = TokenFileOption,
     db: str | None = DbOption,
 ) -> None:
-    """Make FILE the current org of the store (the first load starts the clock)."""
+    """Make FILE the current org of the store (the first load starts the clock); admin."""
     with Engine.open(db) as engine:
-        engine.load_org(file, as_of=day_option(as_of, "--as-of") if as_of else None)
+        engine.load_org(file, as_of=day_option(as_of, "--as-of") if as_of else None,
+                        by=principal_of(engine, token_file))
         org = engine.org()
         say(f"loaded {file}: {len(org.units())} units; clock at {engine.today}")
 

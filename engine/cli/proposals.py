@@ -16,6 +16,7 @@ from mergepilot.workflows import load_plan
 from .app import app, console
 from .common import day_option, dump_json, open_reader, params_option, say, text_row
 from .db import DbOption
+from .user import TokenFileOption, principal_of
 
 __all__ = ["advance", "deadlines", "fire", "history", "proposals", "propose"]
 
@@ -30,16 +31,18 @@ def _event_line(ev: Event) -> str:
 @app.command("propose")
 def propose(
     file: Path = typer.Argument(..., help="A proposal, or a plan of proposals (YAML/JSON)."),
-    actor: str = typer.Option(..., "--actor", "-a", help="Who proposes (a body or person)."),
-    role: str = typer.Option("drafting_body", "--role", "-r", help="The role acted as."),
     reason: str = typer.Option("", "--reason", help="Why (stored in the event)."),
+    token_file: Path | None = TokenFileOption,
     db: str | None = DbOption,
 ) -> None:
-    """Store the proposals of FILE in state 'proposed' (all of them, or none)."""
+    """Store the proposals of FILE in state 'proposed' (all of them, or none), as the
+    principal of your token (it needs a drafting_body grant for their territories)."""
     plan = load_plan(file)
-    with Engine.open(db) as engine, engine.batch() as b:
-        for p in plan.proposals:
-            b.propose(p, actor=actor, role=role, reason=reason)
+    with Engine.open(db) as engine:
+        by = principal_of(engine, token_file)
+        with engine.batch() as b:
+            for p in plan.proposals:
+                b.propose(p, by=by, reason=reason)
     for ev in b.events:
         say(_event_line(ev))
 
@@ -48,17 +51,17 @@ def propose(
 def fire(
     id: str = typer.Argument(..., help="Proposal id."),
     trigger: str = typer.Argument(..., help="Trigger, e.g. approve, terminate."),
-    actor: str = typer.Option(..., "--actor", "-a", help="Who fires it."),
-    role: str = typer.Option(..., "--role", "-r", help="The role acted as."),
     reason: str = typer.Option("", "--reason", help="Why (some triggers require one)."),
     param: list[str] = typer.Option([], "--param", "-p",
                                     help="KEY=VALUE, e.g. outcome=reverted (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print the event as JSON."),
+    token_file: Path | None = TokenFileOption,
     db: str | None = DbOption,
 ) -> None:
-    """Fire TRIGGER on proposal ID: one transaction, or nothing written."""
+    """Fire TRIGGER on proposal ID as the principal of your token (the role comes from
+    its grants): one transaction, or nothing written."""
     with Engine.open(db) as engine:
-        ev = engine.fire(id, trigger, actor=actor, role=role, reason=reason,
+        ev = engine.fire(id, trigger, by=principal_of(engine, token_file), reason=reason,
                          params=params_option(param))
     if as_json:
         dump_json(ev.to_json())
@@ -70,11 +73,15 @@ def fire(
 def advance(
     day: str = typer.Argument(..., metavar="DATE", help="Move the clock to this date."),
     as_json: bool = typer.Option(False, "--json", help="Print what happened as JSON."),
+    token_file: Path | None = TokenFileOption,
     db: str | None = DbOption,
 ) -> None:
-    """Move the simulated clock forward: start approved proposals on their effective
-    dates and judge deadlines. Exit code 1 when a finding of error severity results."""
+    """Move the simulated clock forward (needs an admin's or the standing committee's
+    token; the starts are fired by the engine's clock): start approved proposals on their
+    effective dates and judge deadlines. Exit code 1 when a finding of error severity
+    results."""
     with Engine.open(db) as engine:
+        engine.require_clock_keeper(principal_of(engine, token_file))
         report = engine.advance_to(day_option(day))
     if as_json:
         dump_json(report.to_json())

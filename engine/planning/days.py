@@ -78,10 +78,11 @@ def _fire_steps(run: RunState, b: Batch, steps: Iterable[Step],
             continue
         try:
             if s.trigger == Trigger.PROPOSE:
-                b.propose(proposals[s.proposal], actor=s.actor, role=s.role, reason=s.reason)
+                b.propose(proposals[s.proposal], by=run.engine.acting_as(s.role, s.actor),
+                          reason=s.reason)
             else:
-                b.fire(s.proposal, s.trigger, actor=s.actor, role=s.role, reason=s.reason,
-                       params=s.params)
+                b.fire(s.proposal, s.trigger, by=run.engine.acting_as(s.role, s.actor),
+                       reason=s.reason, params=s.params)
         except MergepilotError as exc:
             refused.add(s.proposal)
             for f in _refused_finding(s, exc):

@@ -145,7 +145,7 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
         # No periodic snapshots: each is the whole org, and the simulation reads the org as
         # it stands (or, rarely, replays the changes from the load snapshot).
         engine = Engine.open(url, upgrade=True, policy=policy_known_on(policy, issued, start),
-                             snapshot_every=None)
+                             snapshot_every=None, trust="simulation")
         try:
             if engine.store.count("proposals"):
                 raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")

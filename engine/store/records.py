@@ -251,10 +251,44 @@ class UnitOfWork:
     clock: tuple[int, date] | None = None  # (expected version, new today)
     # refused triggers to log: seq and hashes are filled in by the store, in the transaction
     refusals: list[Refusal] = field(default_factory=list)
+    # identities: (id, name); (lookup, principal id, argon2 hash); principal ids whose
+    # credentials are dropped first; grants (principal, role, territory or '', granted by)
+    principals: list[tuple[str, str]] = field(default_factory=list)
+    drop_credentials_of: list[str] = field(default_factory=list)
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
+    grants: list[tuple[str, str, str, str]] = field(default_factory=list)
+    revokes: list[tuple[str, str, str]] = field(default_factory=list)
+    #: a new policy version: (policy as canonical JSON, set by, simulated date)
+    policy: tuple[str, str, date | None] | None = None
+    #: who did what, recorded in the ledger entry of this write
+    note: dict[str, Any] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.new_proposals or self.proposal_updates or self.events
                     or self.org_changes or self.snapshot or self.new_deadlines
-                    or self.deadline_updates or self.clock or self.refusals)
+                    or self.deadline_updates or self.clock or self.refusals
+                    or self.principals or self.credentials or self.grants or self.revokes
+                    or self.drop_credentials_of or self.policy is not None)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of the store-wide ledger (see :mod:`mergepilot.engine.store.ledger`)."""
+
+    seq: int
+    body: str
+    mac: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class LedgerHead:
+    """How many ledger entries there are, the last one's hash, and the key id ('' when
+    the ledger is unkeyed)."""
+
+    count: int
+    last_hash: str
+    key_id: str
 
 

@@ -1,7 +1,7 @@
 """The store's schema: SQLAlchemy tables, created and migrated by the Alembic migrations in
 ``mergepilot.engine.store.migrations``.
 
-Tables (schema revision ``0002``, created by the Alembic migrations in
+Tables (schema revision ``0003``, created by the Alembic migrations in
 ``mergepilot.engine.store.migrations``):
 
 ===============  ==========================================================================
@@ -18,6 +18,13 @@ deadlines        dates someone must act by (deputies back at the standard, pilot
 clock            one row: the simulated date
 refusals         triggers refused for want of the role: append-only, one hash chain
 refusal_head     one row: how many refusals there are and the last one's hash
+principals       who may act: id and display name
+credentials      bearer tokens of principals: a lookup id and the argon2 hash of the token
+grants           principal -> role (a lifecycle role or ``admin``), '' or a territory id
+policies         the policy the engine judges with, one row per version
+ledger           one store-wide chain over every write: the digests of the row parts it
+                 set, chained by sha256 or HMAC-SHA256 (keyed stores); append-only
+ledger_head      one row: the ledger's length, last hash and key id ('' = unkeyed)
 ===============  ==========================================================================
 """
 
@@ -37,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: the Alembic revision this code expects the database to be at.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 # -- the schema ---------------------------------------------------------------------------
@@ -170,5 +177,60 @@ class RefusalHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
-metadata = Base.metadata
+class PrincipalRow(Base):
+    __tablename__ = "principals"
 
+    id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(_ID))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+
+    lookup: Mapped[str] = mapped_column(String(32), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(_ID), ForeignKey("principals.id"),
+                                              index=True)
+    hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class GrantRow(Base):
+    __tablename__ = "grants"
+
+    principal_id: Mapped[str] = mapped_column(String(_ID), ForeignKey("principals.id"),
+                                              primary_key=True)
+    role: Mapped[str] = mapped_column(String(60), primary_key=True)
+    territory: Mapped[str] = mapped_column(String(_ID), primary_key=True)  # '' = everywhere
+    granted_by: Mapped[str] = mapped_column(String(_ID))
+
+
+class PolicyRow(Base):
+    __tablename__ = "policies"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    policy: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(_ID))
+    set_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class LedgerRow(Base):
+    __tablename__ = "ledger"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    mac: Mapped[str] = mapped_column(String(20))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHeadRow(Base):
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+
+
+metadata = Base.metadata

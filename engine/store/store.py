@@ -40,10 +40,23 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from ..errors import ConcurrentTransition, DuplicateProposal, StoreError
 from .chain import _iso, canonical_json, event_hash
+from .ledger import (
+    HMAC_ALG,
+    PLAIN_ALG,
+    TRACKED,
+    Item,
+    deleted,
+    entry_hash,
+    item_of,
+    items_of_row,
+    key_id,
+)
 from .records import (
     ChangeEntry,
     Deadline,
     Event,
+    LedgerEntry,
+    LedgerHead,
     OrgHead,
     ProposalState,
     ProposalUpdate,
@@ -153,6 +166,12 @@ _H = metadata.tables["org_head"]
 _K = metadata.tables["clock"]
 _R = metadata.tables["refusals"]
 _RH = metadata.tables["refusal_head"]
+_PR = metadata.tables["principals"]
+_CR = metadata.tables["credentials"]
+_G = metadata.tables["grants"]
+_PO = metadata.tables["policies"]
+_L = metadata.tables["ledger"]
+_LH = metadata.tables["ledger_head"]
 
 _UPDATE_PROPOSAL = ('UPDATE proposals SET state={p}, data={p}, version={p}, last_hash={p}, '
                     'updated_at={p} WHERE id={p} AND version={p}')
@@ -178,9 +197,12 @@ class Store:
     written (read-only media) is opened ``immutable``; PostgreSQL sessions are read-only.
     """
 
-    def __init__(self, url: str, *, readonly: bool = False) -> None:
+    def __init__(self, url: str, audit_key: bytes | None = None, *,
+                 readonly: bool = False) -> None:
         self.url = url
         self.readonly = readonly
+        #: the key of the ledger's HMAC (None: plain sha256); kept outside the database
+        self.audit_key = audit_key
         try:
             self._engine = self._make_engine(url, readonly)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
@@ -478,6 +500,7 @@ class Store:
         if not work:
             return
         at = _now()
+        items: list[Item] = []
         with self._write() as conn:
             if work.clock is not None:
                 expected, today = work.clock
@@ -485,51 +508,202 @@ class Store:
                                  .values(today=today, version=expected + 1)).rowcount
                 if n != 1:
                     raise ConcurrentTransition("<clock>", expected)
+                items.append(item_of("clock", "row",
+                                     {"id": 1, "today": today, "version": expected + 1}))
+            if work.principals or work.credentials or work.grants or work.revokes \
+                    or work.drop_credentials_of or work.policy is not None:
+                self._write_identities(conn, work, items)
             if work.new_proposals:
-                self._insert_proposals(conn, work.new_proposals)
+                self._insert_proposals(conn, work.new_proposals, items)
             if work.proposal_updates:
-                self._update_proposals(conn, work.proposal_updates, at)
+                self._update_proposals(conn, work.proposal_updates, at, items)
             if work.events:
                 self._insert_events(conn, work.events)
             if work.org_changes or work.snapshot is not None:
-                self._write_org(conn, work, at)
+                self._write_org(conn, work, at, items)
             if work.new_deadlines:
-                conn.execute(insert(_D), [
-                    {"proposal_id": d.proposal_id, "kind": d.kind, "due_on": d.due_on,
-                     "status": d.status, "ids": canonical_json(list(d.ids)),
-                     "data": canonical_json(d.data), "created_on": d.created_on,
-                     "resolved_on": d.resolved_on,
-                     "finding": None if d.finding is None else canonical_json(d.finding)}
-                    for d in work.new_deadlines])
+                rows = [{"proposal_id": d.proposal_id, "kind": d.kind, "due_on": d.due_on,
+                         "status": d.status, "ids": canonical_json(list(d.ids)),
+                         "data": canonical_json(d.data), "created_on": d.created_on,
+                         "resolved_on": d.resolved_on,
+                         "finding": None if d.finding is None else canonical_json(d.finding)}
+                        for d in work.new_deadlines]
+                ids = conn.execute(insert(_D).returning(_D.c.id, sort_by_parameter_order=True),
+                                   rows).scalars().all()
+                for id_, row in zip(ids, rows, strict=True):
+                    items.extend(items_of_row("deadlines", {**row, "id": id_}))
             if work.deadline_updates:
-                n = conn.execute(_UPDATE_DEADLINE, [
+                updates = [
                     {"b_id": u.id, "b_status": u.status, "b_resolved": u.resolved_on,
                      "b_finding": None if u.finding is None else canonical_json(u.finding)}
-                    for u in work.deadline_updates]).rowcount
+                    for u in work.deadline_updates]
+                n = conn.execute(_UPDATE_DEADLINE, updates).rowcount
                 if n != len(work.deadline_updates):
                     raise ConcurrentTransition(work.deadline_updates[0].proposal_id, 0)
-            if work.refusals:  # last: the head row stays locked for the shortest time
-                self._write_refusals(conn, work.refusals)
+                items.extend(item_of("deadlines", "dyn", {
+                    "id": u["b_id"], "status": u["b_status"], "resolved_on": u["b_resolved"],
+                    "finding": u["b_finding"]}) for u in updates)
+            if work.refusals:  # late: the head row stays locked for the shortest time
+                self._write_refusals(conn, work.refusals, items)
+            self._append_ledger(conn, items, work.note, at)
 
-    def _insert_proposals(self, conn: Connection,
-                          rows: list[tuple[StoredProposal, str]]) -> None:
+    def _append_ledger(self, conn: Connection, items: list[Item], note: dict[str, Any],
+                       at: str) -> None:
+        """One ledger entry for this write, linked to the last one (last of all: the head
+        row, which serialises every writer, stays locked for the shortest time)."""
+        count, last, kid = conn.execute(select(_LH.c.count, _LH.c.last_hash, _LH.c.key_id)
+                                        .where(_LH.c.id == 1).with_for_update()).one()
+        ours = key_id(self.audit_key)
+        if count == 0:
+            # The first entry adopts the store as it is (rows written before the ledger
+            # existed included) and decides whether the ledger is keyed.
+            items = self._scan(conn)
+            note = {**note, "adopt": True}
+            kid = ours
+        elif kid != ours:
+            raise StoreError(
+                f"database {self.safe_url}: its audit ledger is "
+                + ("keyed, and this process has no key or another one: set "
+                   "MERGEPILOT_AUDIT_KEY (or --key-file) to the store's key" if kid else
+                   "not keyed: open it without MERGEPILOT_AUDIT_KEY")) from None
+        seq = int(count) + 1
+        body = canonical_json({"seq": seq, "at": at, "note": note,
+                               "items": [list(i) for i in items]})
+        digest = entry_hash(str(last), body, self.audit_key)
+        conn.execute(insert(_L).values(
+            seq=seq, body=body, mac=PLAIN_ALG if self.audit_key is None else HMAC_ALG,
+            prev_hash=str(last), hash=digest))
+        conn.execute(update(_LH).where(_LH.c.id == 1)
+                     .values(count=seq, last_hash=digest, key_id=kid))
+
+    def _scan(self, conn: Connection) -> list[Item]:
+        """Every row part of every tracked table, as stored (raw: no type conversion)."""
+        out: list[Item] = []
+        for table in TRACKED:
+            for r in conn.exec_driver_sql(f"SELECT * FROM {table}"):
+                out.extend(items_of_row(table, dict(r._mapping)))
+        out.sort(key=lambda i: (i[0], i[1], i[2]))
+        return out
+
+    def row_items(self) -> list[Item]:
+        """The items of the store as it is now (what :func:`verify` folds the ledger into
+        and compares), sorted."""
+        with self._read() as conn:
+            return self._scan(conn)
+
+    def ledger(self) -> list[LedgerEntry]:
+        """The ledger, in ``seq`` order."""
+        with self._read() as conn:
+            return [LedgerEntry(int(r.seq), r.body, r.mac, r.prev_hash, r.hash)
+                    for r in conn.execute(select(_L).order_by(_L.c.seq))]
+
+    def ledger_head(self) -> LedgerHead:
+        with self._read() as conn:
+            count, last, kid = conn.execute(select(_LH.c.count, _LH.c.last_hash, _LH.c.key_id)
+                                            .where(_LH.c.id == 1)).one()
+        return LedgerHead(int(count), str(last), str(kid))
+
+    # -- identities and policy -----------------------------------------------------------
+
+    def principal(self, id: str) -> tuple[str, str] | None:
+        """(id, display name) of principal ``id``, or None."""
+        with self._read() as conn:
+            r = conn.execute(select(_PR.c.id, _PR.c.name).where(_PR.c.id == id)).first()
+        return None if r is None else (r.id, r.name)
+
+    def principals(self) -> list[tuple[str, str]]:
+        with self._read() as conn:
+            return [(r.id, r.name) for r in
+                    conn.execute(select(_PR.c.id, _PR.c.name).order_by(_PR.c.id))]
+
+    def grants(self, principal_id: str | None = None) -> list[tuple[str, str, str]]:
+        """(principal, role, territory or '') of one principal, or of all."""
+        q = select(_G.c.principal_id, _G.c.role, _G.c.territory).order_by(
+            _G.c.principal_id, _G.c.role, _G.c.territory)
+        if principal_id is not None:
+            q = q.where(_G.c.principal_id == principal_id)
+        with self._read() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(q)]
+
+    def credential(self, lookup: str) -> tuple[str, str] | None:
+        """(principal id, argon2 hash) of the token with this lookup id, or None."""
+        with self._read() as conn:
+            r = conn.execute(select(_CR.c.principal_id, _CR.c.hash)
+                             .where(_CR.c.lookup == lookup)).first()
+        return None if r is None else (r[0], r[1])
+
+    def policy(self) -> tuple[int, str] | None:
+        """(version, the policy as JSON) of the stored policy, or None."""
+        with self._read() as conn:
+            r = conn.execute(select(_PO.c.version, _PO.c.policy)
+                             .order_by(_PO.c.version.desc()).limit(1)).first()
+        return None if r is None else (int(r[0]), r[1])
+
+    def _write_identities(self, conn: Connection, work: UnitOfWork, items: list[Item]) -> None:
+        at = _now()
+        for pid, name in work.principals:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(_PR).values(id=pid, name=name, created_at=at))
+            except IntegrityError:
+                raise StoreError(f"principal {pid!r} exists already") from None
+            items.append(item_of("principals", "row", {"id": pid, "name": name}))
+        for pid in work.drop_credentials_of:
+            for (lookup,) in conn.execute(select(_CR.c.lookup)
+                                          .where(_CR.c.principal_id == pid)).all():
+                conn.execute(_CR.delete().where(_CR.c.lookup == lookup))
+                items.append(deleted("credentials", "row", [lookup]))
+        for lookup, pid, digest in work.credentials:
+            conn.execute(insert(_CR).values(lookup=lookup, principal_id=pid, hash=digest,
+                                            created_at=at))
+            items.append(item_of("credentials", "row",
+                                 {"lookup": lookup, "principal_id": pid, "hash": digest}))
+        for pid, role, territory, by in work.grants:
+            exists = conn.execute(select(_G.c.role).where(
+                _G.c.principal_id == pid, _G.c.role == role,
+                _G.c.territory == territory)).first()
+            if exists is None:
+                conn.execute(insert(_G).values(principal_id=pid, role=role,
+                                               territory=territory, granted_by=by))
+                items.append(item_of("grants", "row", {
+                    "principal_id": pid, "role": role, "territory": territory,
+                    "granted_by": by}))
+        for pid, role, territory in work.revokes:
+            n = conn.execute(_G.delete().where(
+                _G.c.principal_id == pid, _G.c.role == role,
+                _G.c.territory == territory)).rowcount
+            if n:
+                items.append(deleted("grants", "row", [pid, role, territory]))
+        if work.policy is not None:
+            text, by, on = work.policy
+            last = conn.execute(select(func.max(_PO.c.version))).scalar_one()
+            version = int(last or 0) + 1
+            conn.execute(insert(_PO).values(version=version, policy=text, set_by=by, set_on=on))
+            items.append(item_of("policies", "row", {"version": version, "policy": text,
+                                                     "set_by": by, "set_on": on}))
+
+    def _insert_proposals(self, conn: Connection, rows: list[tuple[StoredProposal, str]],
+                          items: list[Item]) -> None:
         # One statement for all, in one savepoint: a duplicate id fails the statement,
         # and the savepoint keeps the transaction usable to find which id it was.
+        values = [{"id": row.id, "kind": row.kind, "lifecycle": row.lifecycle,
+                   "definition_version": row.definition_version, "state": row.state,
+                   "data": canonical_json(row.data), "payload": canonical_json(row.payload),
+                   "version": row.version, "effective_on": row.effective_on,
+                   "last_hash": row.last_hash, "created_on": row.created_on,
+                   "updated_at": created_at} for row, created_at in rows]
+        for v in values:
+            items.extend(items_of_row("proposals", v))
         try:
             with conn.begin_nested():
-                conn.execute(insert(_P), [
-                    {"id": row.id, "kind": row.kind, "lifecycle": row.lifecycle,
-                     "definition_version": row.definition_version, "state": row.state,
-                     "data": canonical_json(row.data), "payload": canonical_json(row.payload),
-                     "version": row.version, "effective_on": row.effective_on,
-                     "last_hash": row.last_hash, "created_on": row.created_on,
-                     "updated_at": created_at} for row, created_at in rows])
+                conn.execute(insert(_P), values)
         except IntegrityError:
             ids = [row.id for row, _ in rows]
             existing = {r[0] for r in _by_ids(conn, select(_P.c.id), ids)}
             raise DuplicateProposal(next((i for i in ids if i in existing), ids[0])) from None
 
-    def _write_refusals(self, conn: Connection, refusals: list[Refusal]) -> None:
+    def _write_refusals(self, conn: Connection, refusals: list[Refusal],
+                        items: list[Item]) -> None:
         # FOR UPDATE serialises writers on PostgreSQL; SQLite's write lock already does.
         count, last = conn.execute(select(_RH.c.count, _RH.c.last_hash)
                                    .where(_RH.c.id == 1).with_for_update()).one()
@@ -546,6 +720,7 @@ class Store:
             prev = digest
         conn.execute(insert(_R), rows)
         conn.execute(update(_RH).where(_RH.c.id == 1).values(count=seq, last_hash=prev))
+        items.append(item_of("refusal_head", "row", {"id": 1, "count": seq, "last_hash": prev}))
 
     def _sql(self, template: str) -> str:
         """``template`` with ``{p}`` replaced by the driver's positional placeholder."""
@@ -563,11 +738,14 @@ class Store:
         conn.exec_driver_sql(self._sql(_INSERT_EVENT), rows)
 
     def _update_proposals(self, conn: Connection, updates: list[ProposalUpdate],
-                          at: str) -> None:
+                          at: str, items: list[Item]) -> None:
         rows = [(u.state, canonical_json(u.data) if u.data else "{}", u.version, u.last_hash,
                  at, u.id, u.expected_version) for u in updates]
         n = conn.exec_driver_sql(self._sql(_UPDATE_PROPOSAL), rows).rowcount
         if n == len(updates):
+            items.extend(item_of("proposals", "dyn", {
+                "id": r[5], "state": r[0], "data": r[1], "version": r[2], "last_hash": r[3]})
+                for r in rows)
             return
         # Some row was not at its expected version: name the first one that this
         # statement did not update (its hash is not ours; versions alone can collide).
@@ -579,26 +757,36 @@ class Store:
                 raise ConcurrentTransition(u.id, u.expected_version)
         raise ConcurrentTransition(updates[0].id, updates[0].expected_version)
 
-    def _write_org(self, conn: Connection, work: UnitOfWork, at: str) -> None:
+    def _write_org(self, conn: Connection, work: UnitOfWork, at: str,
+                   items: list[Item]) -> None:
         expected = work.org_expected_version
         if expected is None:
             raise StoreError("an org change needs the org version it was made against")
         head = conn.execute(select(_H.c.change_seq).where(_H.c.id == 1)).scalar_one()
         last_seq = int(head)
         if work.org_changes:
-            conn.execute(insert(_C), [
-                {"proposal_id": proposal_id, "event_seq": event_seq, "kind": kind,
-                 "effective_on": on, "record": canonical_json(record), "wall_time": at}
-                for proposal_id, event_seq, kind, on, record in work.org_changes])
+            rows = [{"proposal_id": proposal_id, "event_seq": event_seq, "kind": kind,
+                     "effective_on": on, "record": canonical_json(record), "wall_time": at}
+                    for proposal_id, event_seq, kind, on, record in work.org_changes]
+            seqs = conn.execute(insert(_C).returning(_C.c.seq, sort_by_parameter_order=True),
+                                rows).scalars().all()
+            for seq, row in zip(seqs, rows, strict=True):
+                items.append(item_of("change_records", "row", {**row, "seq": seq}))
             # The last change is ours: any org writer that committed since the org version
             # this work expects makes the head update below fail, and this with it.
-            last_seq = int(conn.execute(select(func.max(_C.c.seq))).scalar_one())
+            last_seq = int(seqs[-1])
         if work.snapshot is not None:
             taken_on, reason, bundle = work.snapshot
-            conn.execute(insert(_S).values(taken_on=taken_on, change_seq=last_seq, reason=reason,
-                                           bundle=bundle, wall_time=at))
+            snap_id = conn.execute(insert(_S).values(
+                taken_on=taken_on, change_seq=last_seq, reason=reason, bundle=bundle,
+                wall_time=at).returning(_S.c.id)).scalar_one()
+            items.append(item_of("org_snapshots", "row", {
+                "id": snap_id, "taken_on": taken_on, "change_seq": last_seq, "reason": reason,
+                "bundle": bundle}))
         n = conn.execute(update(_H).where(_H.c.id == 1, _H.c.version == expected)
                          .values(version=expected + 1, change_seq=last_seq)).rowcount
         if n != 1:
             first = work.org_changes[0][0] if work.org_changes else "<org>"
             raise ConcurrentTransition(first, expected)
+        items.append(item_of("org_head", "row", {"id": 1, "version": expected + 1,
+                                                 "change_seq": last_seq}))
