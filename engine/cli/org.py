@@ -194,8 +194,11 @@ def org_export(
             raise OutputError(f"cannot save to {clean(output)}: unknown format (use .yaml, "
                               ".json, .xlsx or a folder name without a suffix)")
         check_output(output, force=force, folder=folder)
+    day = day_option(at, "--at") if at else None
     with open_reader(db) as engine:
-        org = engine.org(at=day_option(at, "--at") if at else None).to_org()
+        org = engine.org(at=day).to_org()
+    if day is not None:  # the bundle is the org as it stood that day: say so
+        org = org.model_copy(update={"as_of": day})
     if output is None:
         typer.echo(yaml.safe_dump(org.model_dump(mode="json", exclude_defaults=True),
                                   allow_unicode=True, sort_keys=False, width=120), nl=False)

@@ -27,6 +27,7 @@ from mergepilot.orgchart import (
     gaps,
     load_org,
     merger_candidates,
+    share_text,
 )
 
 from .app import app, console
@@ -74,8 +75,9 @@ def _table(code: str, title: str, rows: list[Finding]) -> Table:
             d = f.data
             options = [n["neighbour"] + (" (meets)" if n["meets_standard"] else "")
                        for n in d["neighbours"][:3]]
-            text_row(t, d["territory"], d["level"], f"{d['area_km2']:g} ({d['area_ratio']:.0%})",
-                      f"{d['population']:,} ({d['population_ratio']:.0%})",
+            text_row(t, d["territory"], d["level"],
+                     f"{d['area_km2']:g} ({share_text(d['area_ratio'])})",
+                      f"{d['population']:,} ({share_text(d['population_ratio'])})",
                       ", ".join(options) or "-")
     return t
 
