@@ -19,7 +19,6 @@ from mergepilot.orgchart import (
     Org,
     OrgGraph,
     Problem,
-    load_org,
     metrics,
     save_org,
 )
@@ -27,6 +26,7 @@ from mergepilot.orgchart import (
 from .app import app, console, err_console
 from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
+from .example import org_path, read_org_arg
 from .files import OutputError, check_output, write_atomic
 from .text import clean, json_text
 
@@ -36,11 +36,13 @@ org_app = typer.Typer(help="Check, show and count org files (YAML, JSON, Excel, 
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")
 
-FileArg = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a folder of CSVs.")
+FileArg = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a folder of CSVs; "
+                         "or an example org: sample, nui-xanh, example:NAME.")
 
 
 @org_app.command("check")
-def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -> None:
+def check(files: list[Path] = typer.Argument(..., help="Org files to check (or example "
+                                             "orgs: sample, nui-xanh).")) -> None:
     """Check org files; print every problem with its file, row or path, and field.
 
     Exit code 0 when all files are usable, 2 otherwise.
@@ -48,7 +50,7 @@ def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -
     problems: list[Problem] = []
     for f in files:
         try:
-            org = load_org(f)
+            org = read_org_arg(f)
         except InvalidOrgData as exc:
             problems.extend(exc.problems)
             err_console.print(Text.assemble(("invalid", "red"), f" {clean(f)}: "
@@ -69,7 +71,7 @@ def show(file: Path = FileArg,
                                               help="Only units serving this territory.")
          ) -> None:
     """A readable summary: territories by level and units by bloc and level."""
-    org = load_org(file)
+    org = read_org_arg(file)
     graph = OrgGraph(org, check=False)
     console.print(Text.assemble((clean(org.name or file), "bold"),
                                 f"  (as of {org.as_of})" if org.as_of else ""),
@@ -156,21 +158,22 @@ def metrics_cmd(file: Path = FileArg,
                                                      help="Org file to compare against."),
                 as_json: bool = typer.Option(False, "--json", help="JSON for scripts.")) -> None:
     """Units, staff, heads, deputies, divisions by bloc and level; changes against a baseline."""
-    org = load_org(file)
-    base = load_org(baseline) if baseline is not None else None
+    org = read_org_arg(file)
+    base = read_org_arg(baseline) if baseline is not None else None
     print_metrics(org, base, as_json)
 
 
 @org_app.command("load")
 def org_load(
-    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder."),
+    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder; "
+                                "or an example org: sample, nui-xanh, example:NAME."),
     as_of: str | None = typer.Option(None, "--as-of",
                                      help="Date the org holds from (default: its as_of)."),
     db: str | None = DbOption,
 ) -> None:
     """Make FILE the current org of the store (the first load starts the clock)."""
     with Engine.open(db) as engine:
-        engine.load_org(file, as_of=day_option(as_of, "--as-of") if as_of else None)
+        engine.load_org(org_path(file), as_of=day_option(as_of, "--as-of") if as_of else None)
         org = engine.org()
         say(f"loaded {file}: {len(org.units())} units; clock at {engine.today}")
 

@@ -25,13 +25,13 @@ from mergepilot.orgchart import (
     candidate_groups,
     duplicate_leads,
     gaps,
-    load_org,
     merger_candidates,
     share_text,
 )
 
 from .app import app, console
 from .common import cell, text_row
+from .example import read_org_arg
 from .text import json_text
 
 __all__ = ["overlaps"]
@@ -84,7 +84,8 @@ def _table(code: str, title: str, rows: list[Finding]) -> Table:
 
 @app.command("overlaps")
 def overlaps(
-    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a CSV folder."),
+    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a CSV folder; "
+                                "or an example org: sample, nui-xanh, example:NAME."),
     territory: str | None = typer.Option(None, "--territory", "-t",
                                          help="Only this territory and those inside it."),
     level: Level | None = typer.Option(None, "--level", "-l",
@@ -107,7 +108,7 @@ def overlaps(
 
     Exit code 1 when a duplicate lead or a gap is found (error severity), else 0.
     """
-    org = load_org(file)
+    org = read_org_arg(file)
     inc = Incidence.from_org(org)
     blocs = bloc or None
     findings = [
