@@ -3,6 +3,7 @@ a staff target relative to the plan, shares printed floored, the exported date."
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,17 @@ def test_the_staff_target_runs_over_the_plans_own_years() -> None:
                   overlaps=False)
     (staff2,) = [t for t in r2.targets if t.kind == "staff"]
     assert staff2.met is None and "2030 not simulated" in staff2.actual
+
+
+def test_the_example_policy_files_load_and_say_what_they_change() -> None:
+    from mergepilot.engine import Policy, load_policy
+
+    written = load_policy(DATA / "example_policy.yaml")
+    default = Policy()
+    assert [(t.model, t.level, t.share) for t in written.coverage_targets] == [
+        (t.model, t.level, t.share) for t in default.coverage_targets]
+    assert written.staff_reduction_target == default.staff_reduction_target
+    own = load_policy(DATA / "nui_xanh_policy.yaml")
+    assert [(t.model, t.share, t.at_least) for t in own.coverage_targets] == [
+        ("shared_office", Fraction(2, 3), None), ("organisation_home_affairs", None, 1)]
+    assert (own.staff_reduction_target, own.staff_target_year) == (0.05, 2021)

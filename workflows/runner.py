@@ -58,7 +58,6 @@ from .lifecycle import (
 from .registry import get_lifecycle
 
 __all__ = [
-    "accepted_params",
     "allowed_triggers",
     "clear_machine_cache",
     "fire",
