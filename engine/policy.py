@@ -1,4 +1,5 @@
-"""The policy: thresholds and legal facts that the rules read, with defaults from the seeds.
+"""The policy: thresholds and legal facts that the rules read, with defaults from the source
+documents (named by title in each default's source).
 
 Every default below names its source. A policy file (YAML or JSON) overrides any subset
 of the fields; fields it leaves out keep the defaults, so ``{}`` is the default policy.
@@ -140,31 +141,42 @@ DEFAULT_PROHIBITIONS: tuple[Prohibition, ...] = (
                ProposalKind.COMMON_ADVISORY_BODY, ProposalKind.ADMIN_UNIT_MERGER),
         units=(_DISTRICT_PROPAGANDA, _DISTRICT_POLITICAL_CENTRE),
         reason="the district Political Centre is a unit of its own under it, so it cannot "
-               "merge with the Propaganda & Education Board (seed 000: the pilot ended in "
-               "Lý Sơn and Đức Phổ; Guidance 05-HD/BTCTW of 2021-05-19)",
+               "merge with the Propaganda & Education Board (the Conclusion of the 4th "
+               "Conference of the Quảng Ngãi Provincial Party Committee, 2021: the pilot "
+               "ended in Lý Sơn and Đức Phổ; Guidance 05-HD/BTCTW of 2021-05-19)",
         in_force_from=date(2019, 11, 8),
     ),
 )
 
-_S001 = "seed 001 (action programme of the province, 15 districts and 145 communes)"
+_S001 = ("The Kiên Giang Provincial Party Committee's action programme implementing "
+         "Resolution 18-NQ/TW (2018)")
+
+
+def _kien_giang(model: str, level: Level, of: int, text: str) -> CoverageTarget:
+    """A target of Kiên Giang's programme as a share of the loaded org: its own count of
+    its 15 districts or 145 communes is kept as the example the share comes from."""
+    total = 15 if level == Level.DISTRICT else 145
+    return CoverageTarget(model=model, level=level, at_least_share=f"{of}/{total}",
+                          example=f"Kiên Giang's {of} of {total}", source=f"{_S001}: {text}")
+
+
 DEFAULT_TARGETS: tuple[CoverageTarget, ...] = (
-    CoverageTarget(model="shared_office", level=Level.DISTRICT, at_least=5, out_of=15,
-                   source=f"{_S001}: Party Committee Office merged with the HĐND-UBND Office"),
-    CoverageTarget(model="organisation_home_affairs", level=Level.DISTRICT, at_least=3,
-                   out_of=15, source=f"{_S001}: Organisation Board head also Home Affairs head"),
-    CoverageTarget(model="inspection_inspectorate", level=Level.DISTRICT, at_least=3,
-                   out_of=15, source=f"{_S001}: Inspection Committee chair also Chief "
-                                     "Inspector"),
-    CoverageTarget(model="mass_mobilisation_front", level=Level.DISTRICT, at_least=5,
-                   out_of=15, source=f"{_S001}: Mass Mobilisation head also Front chair"),
-    CoverageTarget(model="secretary_chair", level=Level.DISTRICT, at_least=5, out_of=15,
-                   source=f"{_S001}: Party secretary also People's Committee chair"),
-    CoverageTarget(model="secretary_chair", level=Level.COMMUNE, at_least=50, out_of=145,
-                   source=f"{_S001}: Party secretary also People's Committee chair"),
-    CoverageTarget(model="front_common_body", level=Level.DISTRICT, at_least=5, out_of=15,
-                   source=f"{_S001}: one advisory body for the Front and the "
-                          "socio-political organisations"),
+    _kien_giang("shared_office", Level.DISTRICT, 5,
+                "Party Committee Office merged with the HĐND-UBND Office"),
+    _kien_giang("organisation_home_affairs", Level.DISTRICT, 3,
+                "Organisation Board head also Home Affairs head"),
+    _kien_giang("inspection_inspectorate", Level.DISTRICT, 3,
+                "Inspection Committee chair also Chief Inspector"),
+    _kien_giang("mass_mobilisation_front", Level.DISTRICT, 5,
+                "Mass Mobilisation head also Front chair"),
+    _kien_giang("secretary_chair", Level.DISTRICT, 5,
+                "Party secretary also People's Committee chair"),
+    _kien_giang("secretary_chair", Level.COMMUNE, 50,
+                "Party secretary also People's Committee chair"),
+    _kien_giang("front_common_body", Level.DISTRICT, 5,
+                "one advisory body for the Front and the socio-political organisations"),
 )
+
 
 class Policy(_Model):
     """Thresholds the rules use. Defaults and their sources are in the field descriptions."""
@@ -174,7 +186,8 @@ class Policy(_Model):
         description="deputy-head standards by level (bloc, kind); first match wins")
     deputies_months_to_standard: Annotated[int, Field(ge=0, le=600)] = Field(
         default=60, description="months after the merger by which deputies must be back at "
-                                "the standard (seed 000)")
+                                "the standard (Conclusion of the 4th Conference of "
+                                "the Quảng Ngãi Provincial Party Committee, 2021)")
     admin_standards: Standards = Field(
         default=DEFAULT_STANDARDS,
         description="area/population standards by level and region (Resolution "
@@ -182,13 +195,22 @@ class Policy(_Model):
                     "which, on BOTH measures, a territory is to be merged (default 0.5: "
                     "Resolution 37-NQ/TW, 2019-2021)")
     staff_reduction_target: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.10, description="staff quota cut against the baseline year "
-                                  "(Resolution 39-NQ/TW; seeds 000, 004)")
-    staff_baseline_year: Annotated[int, Field(ge=1900, le=2200)] = 2015
-    staff_target_year: Annotated[int, Field(ge=1900, le=2200)] = 2021
+        default=0.10, description="staff quota cut over the plan: from the baseline (the "
+        "baseline org, else the plan's start) to the target year. 10%: Resolution "
+        "39-NQ/TW asked for at least 10% by 2021 against 2015, as reported in the "
+        "Conclusion of the 4th Conference of the Quảng Ngãi Provincial Party Committee "
+        "(term XX), 2021 and in 'Chuyên đề 3' (2015-2020)")
+    staff_baseline_year: Annotated[int, Field(ge=1900, le=2200)] | None = Field(
+        default=None, description="the year the cut is counted from, when it must be one "
+        "year (the result notes a baseline of another year); default: the baseline's year")
+    staff_target_year: Annotated[int, Field(ge=1900, le=2200)] | None = Field(
+        default=None, description="the year by which the cut is due; default: the plan's "
+        "last simulated year (Resolution 39-NQ/TW's own year was 2021)")
     coverage_targets: tuple[CoverageTarget, ...] = Field(
         default=DEFAULT_TARGETS,
-        description="pilot coverage targets; checked for the models the plan's pilots use")
+        description="pilot coverage targets, as shares of the places of the loaded org "
+                    "(Kiên Giang's 5 of 15 districts is 5/15: 5 of 14 districts in a "
+                    "province of 14); checked for the models the plan's pilots use")
     prohibitions: tuple[Prohibition, ...] = Field(
         default=DEFAULT_PROHIBITIONS, description="changes a regulation forbids")
     needs_central_guidance: tuple[GuidanceRequirement, ...] = Field(

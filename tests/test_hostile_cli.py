@@ -179,11 +179,16 @@ def test_hostile_params_are_refused(value: str, db: str,
 
 
 def test_ordinary_params_still_work(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, _, _ = run(["fire", "P-01", "approve", *BTV, "--param", "n=[1, {\"a\": 2.5}]",
-                    "--param", "s=hello", "--db", db], capsys)
-    assert rc == 0
+    from mergepilot.engine.cli.common import params_option
+
+    assert params_option(["n=[1, {\"a\": 2.5}]", "s=hello"]) == {
+        "n": [1, {"a": 2.5}], "s": "hello"}
+    # read fine, but 'approve' reads no params: they would do nothing, so it is refused
+    rc, _, err = run(["fire", "P-01", "approve", *BTV, "--param", "n=[1, {\"a\": 2.5}]",
+                      "--param", "s=hello", "--db", db], capsys)
+    assert rc == 2 and "'n', 's' would do nothing" in err
     rc, out, _ = run(["history", "P-01", "--json", "--db", db], capsys)
-    assert json.loads(out)[1]["params"] == {"n": [1, {"a": 2.5}], "s": "hello"}
+    assert len(json.loads(out)) == 1  # nothing stored
 
 
 # -- years out of range ----------------------------------------------------------------------
@@ -200,3 +205,15 @@ def test_a_date_out_of_range_is_a_usage_error(db: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, _ = run(["advance", "99999-01-01", "--db", db], capsys)
     assert rc == 2
+
+
+def test_an_outcome_on_a_plain_mergers_terminate_is_refused(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``terminate --param outcome=reverted`` on a merger (not a pilot) would do nothing."""
+    assert run(["fire", "P-01", "approve", *BTV, "--db", db], capsys)[0] == 0
+    assert run(["advance", "2018-07-01", "--db", db], capsys)[0] == 0
+    rc, _, err = run(["fire", "P-01", "terminate", *BTV, "--reason", "x", "--param",
+                      "outcome=reverted", "--db", db], capsys)
+    assert rc == 2 and "'outcome' would do nothing" in err and "takes no params" in err
+    rc, out, _ = run(["history", "P-01", "--json", "--db", db], capsys)
+    assert [e["trigger"] for e in json.loads(out)][-1] == "start"

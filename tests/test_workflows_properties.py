@@ -25,7 +25,8 @@ from mergepilot.workflows import (
     fire,
     new_instance,
 )
-from mergepilot.workflows.lifecycle import ROLES
+from mergepilot.workflows.lifecycle import DATA_UPDATES, ROLES
+from mergepilot.workflows.runner import accepted_params
 
 ERROR = Finding("R001", Severity.ERROR, "overlap")
 WARNING = Finding("R002", Severity.WARNING, "deputies")
@@ -38,17 +39,24 @@ step = st.fixed_dictionaries({
     "role": st.sampled_from(sorted(ROLES)),
     "reason": st.sampled_from(["", "a reason"]),
     "outcome": st.sampled_from([None, "reverted", "adopted", "superseded", "forgotten"]),
-    "share": st.sampled_from([0.3, 0.9]),
+    "share": st.sampled_from([None, 0.3, 0.9]),
     "guard": st.sampled_from([True, False, (), (WARNING,), (ERROR,)]),
 })
 steps = st.lists(step, max_size=30)
 definitions = st.sampled_from(DEFINITIONS)
 
 
-def _fire(inst: Instance, s: dict[str, Any]) -> Transition | WorkflowError:
-    params: dict[str, Any] = {"agree_share": s["share"]}
+def _params(s: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if s["share"] is not None:
+        params["agree_share"] = s["share"]
     if s["outcome"] is not None:
         params["outcome"] = s["outcome"]
+    return params
+
+
+def _fire(inst: Instance, s: dict[str, Any]) -> Transition | WorkflowError:
+    params = _params(s)
     try:
         return fire(inst, s["trigger"], actor="prop", role=s["role"], reason=s["reason"],
                     guards={"no_error_findings": lambda i: s["guard"]}, params=params)
@@ -65,8 +73,14 @@ def _expected_refusal(lc: Lifecycle, state: str, s: dict[str, Any]) -> type[Work
         return RoleNotAllowed
     if spec.reason_required and not s["reason"]:
         return ReasonRequired
+    accepted = accepted_params(spec)
+    if accepted is not None and not set(_params(s)) <= set(accepted):
+        return InvalidParams  # a param the trigger does not read would do nothing
     if spec.outcomes and s["outcome"] not in spec.outcomes:
         return InvalidParams
+    check = DATA_UPDATES[spec.update].check if spec.update is not None else None
+    if check is not None and check(_params(s)) is not None:
+        return InvalidParams  # e.g. a consultation without its share of voters
     return None
 
 
@@ -76,7 +90,13 @@ def _draw_step(data: st.DataObject, lc: Lifecycle, inst: Instance) -> dict[str, 
     legal = allowed_triggers(inst)
     if legal and data.draw(st.integers(0, 9)) < 8:
         s["trigger"] = data.draw(st.sampled_from(legal))
-        s["role"] = data.draw(st.sampled_from(lc.triggers[s["trigger"]].roles))
+        spec = lc.triggers[s["trigger"]]
+        s["role"] = data.draw(st.sampled_from(spec.roles))
+        if data.draw(st.integers(0, 9)) < 8:  # mostly only the params the trigger reads
+            accepted = accepted_params(spec)
+            if accepted is not None:
+                s["share"] = s["share"] if "agree_share" in accepted else None
+                s["outcome"] = s["outcome"] if "outcome" in accepted else None
     return s
 
 
@@ -143,9 +163,7 @@ def test_direct_steps_agree_with_the_machine_firing_them(lc: Lifecycle,
         s = _draw_step(data, lc, a)
         out = []
         for inst, how in ((a, fire), (b, fire_through_machine)):
-            params: dict[str, Any] = {"agree_share": s["share"]}
-            if s["outcome"] is not None:
-                params["outcome"] = s["outcome"]
+            params = _params(s)
             try:
                 out.append(how(inst, s["trigger"], actor="p", role=s["role"],
                                reason=s["reason"], params=params,

@@ -51,11 +51,11 @@ def test_the_api_example_of_the_engine() -> None:
     lc = get_lifecycle("pilot")
     inst = Instance(id="P-001", lifecycle="pilot", version=lc.version, state=lc.initial, data={})
     t = fire(inst, "approve", actor="tinh-uy", role="standing_committee", reason="",
-             guards={"no_error_findings": lambda i: [WARNING]}, params={"note": "ok"})
+             guards={"no_error_findings": lambda i: [WARNING]})
     assert (t.instance_id, t.lifecycle, t.version, t.trigger) == ("P-001", "pilot", 2, "approve")
     assert (t.source, t.dest, t.actor, t.role, t.effect) == (
         "proposed", "approved", "tinh-uy", "standing_committee", None)
-    assert t.params == {"note": "ok"} and t.findings == (WARNING,)
+    assert t.params == {} and t.findings == (WARNING,)
     assert inst.state == "approved"
     assert json.loads(json.dumps(t.to_json()))["findings"][0]["code"] == "R002"
 
@@ -307,3 +307,27 @@ def test_any_refused_fire_leaves_the_instance_unchanged(trigger: str) -> None:
     with pytest.raises(WorkflowError):
         fire(inst, trigger, actor="x", role=role_for(inst, trigger), guards=ALL_PASS)
     assert inst == before
+
+
+# --- params a trigger does not read ------------------------------------------------------------
+
+def test_a_param_the_trigger_does_not_read_is_refused_naming_it_and_what_it_takes() -> None:
+    """``terminate --param outcome=reverted`` on a plain merger would do nothing: refused."""
+    from mergepilot.workflows.runner import accepted_params
+
+    inst = at("merger", "operating")
+    before = copy.deepcopy(inst)
+    with pytest.raises(InvalidParams, match="'outcome' would do nothing") as exc:
+        fire(inst, "terminate", actor="x", role="standing_committee", reason="r",
+             params={"outcome": "reverted"})
+    assert "'terminate' of lifecycle 'merger'" in str(exc.value)
+    assert "takes no params" in str(exc.value) and inst == before
+    pilot = at("pilot", "operating")
+    drive(pilot, "record_final_review")
+    with pytest.raises(InvalidParams, match=r"'agree_share' would do nothing.*takes 'outcome'"):
+        fire(pilot, "terminate", actor="x", role="standing_committee", reason="r",
+             params={"outcome": "reverted", "agree_share": 0.5})
+    spec = get_lifecycle("admin_unit_merger").triggers["record_consultation"]
+    assert accepted_params(spec) == ("agree_share",)
+    # a review records whatever it is given: any params
+    assert accepted_params(get_lifecycle("pilot").triggers["record_final_review"]) is None

@@ -60,6 +60,18 @@ PATHS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 }
 
 
+def _defaults(inst: Instance, trigger: str) -> Mapping[str, Any] | None:
+    """The default params the trigger reads (a merger's terminate takes no outcome)."""
+    from mergepilot.workflows.runner import accepted_params
+
+    spec = get_lifecycle(inst.lifecycle, inst.version).triggers.get(trigger)
+    p = DEFAULT_PARAMS.get(trigger)
+    if spec is None or p is None:
+        return p
+    accepted = accepted_params(spec)
+    return p if accepted is None else {k: v for k, v in p.items() if k in accepted}
+
+
 def role_for(inst: Instance, trigger: str) -> str:
     """The first role the definition allows for ``trigger`` (any role if there is none)."""
     spec = get_lifecycle(inst.lifecycle, inst.version).triggers.get(trigger)
@@ -71,7 +83,7 @@ def drive(inst: Instance, *triggers: str, guards: Mapping[str, Guard] = ALL_PASS
     """Fire ``triggers`` in order with default roles, reasons and params."""
     out = []
     for trigger in triggers:
-        p = (params or {}).get(trigger, DEFAULT_PARAMS.get(trigger))
+        p = (params or {}).get(trigger, _defaults(inst, trigger))
         out.append(fire(inst, trigger, actor="tester", role=role_for(inst, trigger),
                         reason=f"because of {trigger}", guards=guards, params=p))
     return out

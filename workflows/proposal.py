@@ -18,9 +18,11 @@ schema text ``mergepilot schema`` prints; the checks live beside the fields they
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -120,15 +122,89 @@ class PilotTerms(_Model):
         return add_months(self.start, self.duration_months)
 
 
+def _share(value: Any) -> Fraction:
+    """A share written ``"5/15"``, ``"1/3"``, ``0.25`` or ``"0.25"``: exactly, as a fraction."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Fraction):
+        raise PydanticCustomError("share", "a share is a fraction such as '5/15' or a "
+                                  "number such as 0.25", {})
+    try:
+        share = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
+    except (ValueError, ZeroDivisionError):
+        raise PydanticCustomError("share", "a share is a fraction such as '5/15' or a "
+                                  "number such as 0.25, got {got!r}", {"got": value}) from None
+    if not 0 < share <= 1:
+        raise PydanticCustomError("share", "a share must be above 0 and at most 1, got "
+                                  "{got!r}", {"got": value})
+    return share
+
+
 class CoverageTarget(_Model):
-    """A target on how many places run a pilot model: "at least 5 of 15 districts"."""
+    """A target on how many places run a pilot model, of the places of the LOADED org.
+
+    Targets are counts of places in the province that set them (Kiên Giang's action
+    programme asks for at least 5 of its 15 districts), so a target is best a share:
+    ``at_least_share: "5/15"`` means a third of the places at ``level`` in the org being
+    checked, rounded up (5 of 14 districts in the sample, 1 of Núi Xanh's 3), and the
+    numbers as written stay the example they came from. ``at_least`` gives an absolute
+    count instead; give one of the two. ``out_of`` fixes the denominator (default: the
+    territories at that level in the org).
+    """
 
     model: Id
     level: Level
-    at_least: Count
+    at_least: Count | None = Field(default=None, description="an absolute number of "
+                                   "places (instead of at_least_share)")
+    at_least_share: (Annotated[str, Field(pattern=r"^\s*[0-9./ ]+\s*$")]
+                     | Annotated[float, Field(strict=True)] | None) = Field(
+        default=None, description="a share of the places at the level in the loaded org, "
+        "rounded up: '5/15' (as written: the source's own numbers), '1/3' or 0.25")
     out_of: Count | None = Field(default=None, description="defaults to the number of "
                                  "territories at that level in the org")
+    example: Text = Field(default="", description="where the share comes from, e.g. "
+                          "\"Kiên Giang's 5 of 15\"; printed beside the target")
     source: Text = ""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CoverageTarget:
+        if (self.at_least is None) == (self.at_least_share is None):
+            raise PydanticCustomError("coverage_target", "give either 'at_least' (a number "
+                                      "of places) or 'at_least_share' (a share of the "
+                                      "places of the org, e.g. '5/15')", {})
+        if self.at_least_share is not None:
+            _share(self.at_least_share)
+        return self
+
+    @property
+    def share(self) -> Fraction | None:
+        """The share as an exact fraction (``5/15`` is ``1/3``); None for a count."""
+        return None if self.at_least_share is None else _share(self.at_least_share)
+
+    def denominator(self, places_at_level: int) -> int:
+        """Out of how many places: ``out_of``, else the org's places at the level."""
+        return self.out_of if self.out_of is not None else places_at_level
+
+    def required(self, places_at_level: int) -> int:
+        """How many places must run the model, given the org's places at the level."""
+        if self.at_least is not None:
+            return self.at_least
+        share = self.share
+        assert share is not None
+        return math.ceil(share * self.denominator(places_at_level))
+
+    def text(self, places_at_level: int) -> str:
+        """``at least 5 of 14 districts (1/3 of the districts, as Kiên Giang's 5 of 15)``."""
+        n = self.denominator(places_at_level)
+        places = f"{self.level.value}s"
+        out = f"at least {self.required(places_at_level)} of {n} {places}"
+        share = self.share
+        if share is None:
+            return out
+        written = str(self.at_least_share).strip()
+        example = self.example or (f"as {written.replace('/', ' of ')}"
+                                   if "/" in written and written != str(share) else "")
+        if example and not example.startswith("as "):
+            example = f"as {example}"
+        return out + f" ({share} of the {places}" + (f", {example}" if example else "") + ")"
 
 
 _HEADS_DESCRIPTION = (

@@ -19,7 +19,8 @@ Two ways to fire, with the same result (a hypothesis test checks they agree step
 
 Checks that do not depend on the state machine's position are done first, so any error
 leaves the instance unchanged: state known, trigger allowed from the state, role allowed,
-reason given, params valid. Guards run before the state changes and raise
+reason given, params valid (a param the trigger does not read is refused: it would do
+nothing). Guards run before the state changes and raise
 :class:`GuardFailed` or :class:`GuardMissing` (fail closed).
 
 Different instances may be fired from different threads: the shared machine is not
@@ -68,6 +69,31 @@ __all__ = [
 ]
 
 _NO_GUARDS: Mapping[str, Guard] = {}
+
+#: The params each data update reads (``None``: any -- a review records what it is given).
+#: A :class:`~mergepilot.workflows.lifecycle.DataUpdate` that declares its own ``params``
+#: attribute wins over this table; an update in neither takes none.
+_UPDATE_PARAMS: Mapping[str, tuple[str, ...] | None] = {
+    "record_consultation": ("agree_share",),
+    "record_interim_review": None,
+    "record_final_review": None,
+}
+
+
+def accepted_params(spec: TriggerSpec) -> tuple[str, ...] | None:
+    """The params ``spec`` reads, from its definition: ``outcome`` when it has outcomes,
+    and what its data update reads; ``None`` when it takes any (a review's record).
+
+    Any other param would do nothing, so :func:`fire` refuses it (``InvalidParams``).
+    """
+    names: list[str] = ["outcome"] if spec.outcomes else []
+    if spec.update is not None:
+        update = DATA_UPDATES.get(spec.update)
+        declared = getattr(update, "params", _UPDATE_PARAMS.get(spec.update, ()))
+        if declared is None:
+            return None
+        names.extend(n for n in declared if n not in names)
+    return tuple(names)
 
 
 @dataclass(slots=True)
@@ -307,6 +333,16 @@ def prepare_fire(lc: Lifecycle, allowed: Mapping[str, tuple[str, ...]], inst: An
     if spec.reason_required and not reason.strip():
         raise ReasonRequired(inst.id, source, trigger)
     params = {} if params is None else dict(params)
+    accepted = accepted_params(spec)
+    if accepted is not None:
+        unknown = sorted(k for k in params if k not in accepted)
+        if unknown:
+            takes = (f"it takes {', '.join(repr(a) for a in accepted)}" if accepted
+                     else "it takes no params")
+            raise InvalidParams(inst.id, source, trigger,
+                                f"params {', '.join(repr(k) for k in unknown)} would do "
+                                f"nothing: {trigger!r} of lifecycle {lc.name!r} does not "
+                                f"take {'it' if len(unknown) == 1 else 'them'}; {takes}")
     if spec.outcomes:
         outcome = params.get("outcome")
         if not isinstance(outcome, str) or outcome not in spec.outcomes:

@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     db,
     demo,
     diagram,
+    example,
     org,
     overlaps,
     proposals,

@@ -19,7 +19,6 @@ from mergepilot.orgchart import (
     Org,
     OrgGraph,
     Problem,
-    load_org,
     metrics,
     save_org,
 )
@@ -27,6 +26,7 @@ from mergepilot.orgchart import (
 from .app import app, console, err_console
 from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
+from .example import org_path, read_org_arg
 from .files import OutputError, check_output, write_atomic
 from .text import clean, json_text
 from .user import TokenFileOption, principal_of
@@ -37,11 +37,13 @@ org_app = typer.Typer(help="Check, show and count org files (YAML, JSON, Excel, 
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")
 
-FileArg = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a folder of CSVs.")
+FileArg = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a folder of CSVs; "
+                         "or an example org: sample, nui-xanh, example:NAME.")
 
 
 @org_app.command("check")
-def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -> None:
+def check(files: list[Path] = typer.Argument(..., help="Org files to check (or example "
+                                             "orgs: sample, nui-xanh).")) -> None:
     """Check org files; print every problem with its file, row or path, and field.
 
     Exit code 0 when all files are usable, 2 otherwise.
@@ -49,7 +51,7 @@ def check(files: list[Path] = typer.Argument(..., help="Org files to check.")) -
     problems: list[Problem] = []
     for f in files:
         try:
-            org = load_org(f)
+            org = read_org_arg(f)
         except InvalidOrgData as exc:
             problems.extend(exc.problems)
             err_console.print(Text.assemble(("invalid", "red"), f" {clean(f)}: "
@@ -70,7 +72,7 @@ def show(file: Path = FileArg,
                                               help="Only units serving this territory.")
          ) -> None:
     """A readable summary: territories by level and units by bloc and level."""
-    org = load_org(file)
+    org = read_org_arg(file)
     graph = OrgGraph(org, check=False)
     console.print(Text.assemble((clean(org.name or file), "bold"),
                                 f"  (as of {org.as_of})" if org.as_of else ""),
@@ -157,14 +159,15 @@ def metrics_cmd(file: Path = FileArg,
                                                      help="Org file to compare against."),
                 as_json: bool = typer.Option(False, "--json", help="JSON for scripts.")) -> None:
     """Units, staff, heads, deputies, divisions by bloc and level; changes against a baseline."""
-    org = load_org(file)
-    base = load_org(baseline) if baseline is not None else None
+    org = read_org_arg(file)
+    base = read_org_arg(baseline) if baseline is not None else None
     print_metrics(org, base, as_json)
 
 
 @org_app.command("load")
 def org_load(
-    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder."),
+    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or CSV folder; "
+                                "or an example org: sample, nui-xanh, example:NAME."),
     as_of: str | None = typer.Option(None, "--as-of",
                                      help="Date the org holds from (default: its as_of)."),
     token_file: Path | None = TokenFileOption,
@@ -172,7 +175,7 @@ def org_load(
 ) -> None:
     """Make FILE the current org of the store (the first load starts the clock); admin."""
     with Engine.open(db) as engine:
-        engine.load_org(file, as_of=day_option(as_of, "--as-of") if as_of else None,
+        engine.load_org(org_path(file), as_of=day_option(as_of, "--as-of") if as_of else None,
                         by=principal_of(engine, token_file))
         org = engine.org()
         say(f"loaded {file}: {len(org.units())} units; clock at {engine.today}")
@@ -197,8 +200,11 @@ def org_export(
             raise OutputError(f"cannot save to {clean(output)}: unknown format (use .yaml, "
                               ".json, .xlsx or a folder name without a suffix)")
         check_output(output, force=force, folder=folder)
+    day = day_option(at, "--at") if at else None
     with open_reader(db) as engine:
-        org = engine.org(at=day_option(at, "--at") if at else None).to_org()
+        org = engine.org(at=day).to_org()
+    if day is not None:  # the bundle is the org as it stood that day: say so
+        org = org.model_copy(update={"as_of": day})
     if output is None:
         typer.echo(yaml.safe_dump(org.model_dump(mode="json", exclude_defaults=True),
                                   allow_unicode=True, sort_keys=False, width=120), nl=False)

@@ -25,12 +25,13 @@ from mergepilot.orgchart import (
     candidate_groups,
     duplicate_leads,
     gaps,
-    load_org,
     merger_candidates,
+    share_text,
 )
 
 from .app import app, console
 from .common import cell, text_row
+from .example import read_org_arg
 from .text import json_text
 
 __all__ = ["overlaps"]
@@ -74,15 +75,17 @@ def _table(code: str, title: str, rows: list[Finding]) -> Table:
             d = f.data
             options = [n["neighbour"] + (" (meets)" if n["meets_standard"] else "")
                        for n in d["neighbours"][:3]]
-            text_row(t, d["territory"], d["level"], f"{d['area_km2']:g} ({d['area_ratio']:.0%})",
-                      f"{d['population']:,} ({d['population_ratio']:.0%})",
+            text_row(t, d["territory"], d["level"],
+                     f"{d['area_km2']:g} ({share_text(d['area_ratio'])})",
+                      f"{d['population']:,} ({share_text(d['population_ratio'])})",
                       ", ".join(options) or "-")
     return t
 
 
 @app.command("overlaps")
 def overlaps(
-    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a CSV folder."),
+    file: Path = typer.Argument(..., help="Org bundle: .yaml/.yml/.json/.xlsx or a CSV folder; "
+                                "or an example org: sample, nui-xanh, example:NAME."),
     territory: str | None = typer.Option(None, "--territory", "-t",
                                          help="Only this territory and those inside it."),
     level: Level | None = typer.Option(None, "--level", "-l",
@@ -105,7 +108,7 @@ def overlaps(
 
     Exit code 1 when a duplicate lead or a gap is found (error severity), else 0.
     """
-    org = load_org(file)
+    org = read_org_arg(file)
     inc = Incidence.from_org(org)
     blocs = bloc or None
     findings = [

@@ -26,11 +26,12 @@ from mergepilot.engine.planning import (
     shipped_plans,
     simulate,
 )
-from mergepilot.orgchart import Org, Problem, load_org, sample_baseline, sample_org
+from mergepilot.orgchart import Org, Problem, sample_baseline, sample_org
 from mergepilot.workflows import InvalidProposal
 
 from .app import app, console, err_console
 from .common import cell, say, text_row
+from .example import example_name, read_org_arg
 from .files import check_output, write_text
 
 __all__ = ["compare_cmd", "error_count", "exit_for_errors", "print_summary", "resolve_plan",
@@ -53,9 +54,12 @@ def resolve_plan(plan: str) -> Scenario:
 
 
 def _orgs(org: str, baseline: Path | None) -> tuple[Org, Org | None]:
-    if org == SAMPLE and not Path(org).exists():
-        return sample_org(), load_org(baseline) if baseline else sample_baseline()
-    return load_org(org), load_org(baseline) if baseline else None
+    """The org and the baseline arguments (files or example orgs); the sample's baseline
+    is its 2015 file when none is given."""
+    base = read_org_arg(baseline) if baseline else None
+    if example_name(org) == SAMPLE:
+        return sample_org(), base if baseline else sample_baseline()
+    return read_org_arg(org), base
 
 
 def _sqlite_path(url: str | None) -> str | None:
@@ -152,7 +156,8 @@ def _years(from_year: int | None, to_year: int | None) -> tuple[date | None, dat
             date(to_year, 12, 31) if to_year is not None else None)
 
 
-OrgOpt = typer.Option(..., "--org", help="Org file, or 'sample' for the shipped province.")
+OrgOpt = typer.Option(..., "--org", help="Org file, or an example org: 'sample' (the shipped "
+                      "province), 'nui-xanh', example:NAME.")
 BaselineOpt = typer.Option(None, "--baseline", help="Org of the baseline year (default: the "
                            "sample's 2015 baseline with --org sample, else the org itself).")
 PolicyOpt = typer.Option(None, "--policy", help="Policy file (YAML/JSON).")

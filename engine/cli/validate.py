@@ -31,15 +31,14 @@ from mergepilot.orgchart import (
     Org,
     OrgGraph,
     Problem,
-    load_org,
     parse_yaml,
     read_text,
-    sample_org,
 )
 from mergepilot.workflows import Plan, Proposal, load_plan
 
 from .app import app
 from .common import say
+from .example import read_org_arg
 from .text import json_text
 
 __all__ = ["VALIDATE_FORMAT", "json_schema", "schema", "validate", "validate_report"]
@@ -73,10 +72,9 @@ _SCENARIO_KEYS = frozenset(Scenario.model_fields) - frozenset(Plan.model_fields)
 
 
 def read_org(path: Path | str) -> Org:
-    """An org file, or ``sample`` (when no such file exists) for the shipped sample."""
-    if str(path) == "sample" and not Path(path).exists():
-        return sample_org()
-    return load_org(path)
+    """An org file, or an example org by name (``sample``, ``nui-xanh``, ``example:NAME``;
+    a bare name only when no such file exists)."""
+    return read_org_arg(path)
 
 
 def _is_scenario(path: Path) -> bool:
@@ -157,7 +155,8 @@ def _text(report: dict[str, Any]) -> list[str]:
 def validate(
     path: Path = typer.Argument(..., help="Proposal, plan or scenario file (.yaml/.yml/.json)."),
     org: Path = typer.Option(..., "--org", help="Org bundle (.yaml/.json/.xlsx or CSV folder), "
-                             "or 'sample' for the shipped province."),
+                             "or an example org: sample, nui-xanh, "
+                             "example:NAME."),
     policy: Path | None = typer.Option(None, "--policy", help="Policy file (default: the "
                                        "built-in policy)."),
     fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format",

@@ -67,33 +67,47 @@ def proposal_timelines(engine: Engine, run: RunState, proposals: Mapping[str, Pr
     return out
 
 
-def target_results(scenario: Scenario, policy: Policy, base: YearMetrics, years: list[YearMetrics],
-             start_org: Org) -> list[TargetResult]:
-    out: list[TargetResult] = []
+STAFF_SOURCE = ("Resolution 39-NQ/TW (at least 10% by 2021 against 2015); the Conclusion of "
+                "the 4th Conference of the Quảng Ngãi Provincial Party Committee (term XX), "
+                "2021; 'Chuyên đề 3' (2015-2020)")
+
+
+def staff_target(policy: Policy, base: YearMetrics, years: list[YearMetrics]
+                 ) -> TargetResult:
+    """The staff-quota cut over the plan: from the baseline's year (the baseline org, else
+    the start) to ``policy.staff_target_year`` or else the last simulated year."""
     want = Decimal(str(policy.staff_reduction_target)) * 100
-    at = next((y for y in years if y.year == policy.staff_target_year), None)
-    required = f"-{want.quantize(Decimal('0.01'))}% staff quota by {policy.staff_target_year}"
-    if base.year != policy.staff_baseline_year:
-        required += f" (baseline here: {base.year})"
+    last = years[-1].year if years else base.year
+    target_year = policy.staff_target_year or last
+    at = next((y for y in years if y.year == target_year), None)
+    compares = f"staff quota, end of {target_year} against {base.year}"
+    required = (f"-{want.quantize(Decimal('0.01'))}% staff quota from {base.year} to "
+                f"{target_year}")
+    if policy.staff_baseline_year is not None and base.year != policy.staff_baseline_year:
+        required += (f" (the policy counts from {policy.staff_baseline_year}; the baseline "
+                     f"here is {base.year})")
     if at is None:
-        out.append(TargetResult(
-            "staff_quota", "staff", f"staff quota against {base.year}", required,
-            "target year not simulated", None, policy.staff_target_year,
-            "Resolution 39-NQ/TW; seeds 000, 004"))
-    elif at.total.staff_quota is None or base.total.staff_quota is None:
+        return TargetResult("staff_quota", "staff", compares, required,
+                            f"{target_year} not simulated (the run covers "
+                            f"{years[0].year if years else base.year}-{last})", None,
+                            target_year, STAFF_SOURCE)
+    if at.total.staff_quota is None or base.total.staff_quota is None:
         lacking = max(at.total.unknown.get("staff_quota", 0),
                       base.total.unknown.get("staff_quota", 0))
-        out.append(TargetResult(
-            "staff_quota", "staff", f"staff quota against {base.year}", required,
-            f"unknown: {lacking} unit(s) have no staff quota", None, at.year,
-            "Resolution 39-NQ/TW; seeds 000, 004"))
-    else:
-        pct = percent(at.total.staff_quota - base.total.staff_quota, base.total.staff_quota)
-        met = pct is not None and -pct >= want
-        out.append(TargetResult(
-            "staff_quota", "staff", f"staff quota against {base.year}", required,
-            f"{pct}% ({at.total.staff_quota} of {base.total.staff_quota})", met, at.year,
-            "Resolution 39-NQ/TW; seeds 000, 004"))
+        return TargetResult("staff_quota", "staff", compares, required,
+                            f"unknown: {lacking} unit(s) have no staff quota", None, at.year,
+                            STAFF_SOURCE)
+    pct = percent(at.total.staff_quota - base.total.staff_quota, base.total.staff_quota)
+    met = pct is not None and -pct >= want
+    return TargetResult("staff_quota", "staff", compares, required,
+                        f"{pct}% ({at.total.staff_quota} in {at.year} against "
+                        f"{base.total.staff_quota} in {base.year})", met, at.year,
+                        STAFF_SOURCE)
+
+
+def target_results(scenario: Scenario, policy: Policy, base: YearMetrics, years: list[YearMetrics],
+             start_org: Org) -> list[TargetResult]:
+    out: list[TargetResult] = [staff_target(policy, base, years)]
     models = {p.pilot.model for p in scenario.proposals if p.pilot is not None}
     targets = list(scenario.targets) if scenario.targets is not None else [
         t for t in policy.coverage_targets if t.model in models]
@@ -109,12 +123,13 @@ def target_results(scenario: Scenario, policy: Policy, base: YearMetrics, years:
             n = min(y.coverage.get(t.model, 0), len(places_at_level & level_ids))
             if n > best[0]:
                 best = (n, y.year)
-        out_of = t.out_of if t.out_of is not None else levels[t.level]
+        at_level = levels[t.level]
+        out_of = t.denominator(at_level)
         out.append(TargetResult(
             f"coverage:{t.model}:{t.level.value}", "coverage",
-            f"{t.model} at {t.level.value} level", f"at least {t.at_least} of {out_of}",
+            f"{t.model} at {t.level.value} level", t.text(at_level),
             f"{best[0]} of {out_of}" + (f" (most in {best[1]})" if best[1] else ""),
-            best[0] >= t.at_least, best[1], t.source))
+            best[0] >= t.required(at_level), best[1], t.source))
     return out
 
 

@@ -108,9 +108,12 @@ _CODES = [
              "pilot start <= interim review <= final review)", "file integrity"),
     RuleCode("CHANGE-ILLEGAL", E, "the org graph refuses the change (e.g. a reports-to "
              "cycle, a new unit at another level than its territory)", "org model"),
-    RuleCode("COVERAGE-TARGET", W, "(plan) fewer places run a pilot model than the target "
-             "('at least 5 of 15 districts')", "seed 001; policy `coverage_targets`"),
-    RuleCode("COVERAGE-TARGET-MET", INFO, "(plan) a coverage target is met", "seed 001"),
+    RuleCode("COVERAGE-TARGET", W, "(plan) fewer places run a pilot model than the target, "
+             "a share of the loaded org's places ('at least 5 of 14 districts (1/3 of the "
+             "districts, as Kiên Giang's 5 of 15)') or a count",
+             "Kiên Giang programme (2018); policy `coverage_targets`"),
+    RuleCode("COVERAGE-TARGET-MET", INFO, "(plan) a coverage target is met",
+             "Kiên Giang programme (2018)"),
     RuleCode("POLICY-NO-MATCH", W, "(plan) a policy rule (a prohibition's unit match) "
              "matches no unit of the loaded org, so it can never fire: write it against "
              "this org's kinds, blocs and function domains", "policy `prohibitions`"),

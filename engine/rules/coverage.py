@@ -1,4 +1,6 @@
-"""Coverage targets: how many places run a pilot model, against "at least 5 of 15"."""
+"""Coverage targets: how many places run a pilot model, against a share or a count of
+the places of the loaded org ("at least 5 of 14 districts (1/3 of the districts, as Kiên
+Giang's 5 of 15)")."""
 
 from __future__ import annotations
 
@@ -33,16 +35,19 @@ def coverage_targets(ctx: PlanContext) -> Iterator[Finding]:
                     at = g.territory_ancestor(place, target.level)
                     if at is not None:
                         places.add(at.id)
-        out_of = (target.out_of if target.out_of is not None
-                  else len(g.territories(level=target.level)))
+        at_level = len(g.territories(level=target.level))
+        out_of = target.denominator(at_level)
+        at_least = target.required(at_level)
         data = {"model": target.model, "level": target.level.value, "count": len(places),
-                "at_least": target.at_least, "out_of": out_of, "places": sorted(places),
+                "at_least": at_least, "out_of": out_of, "places": sorted(places),
+                "share": None if target.share is None else str(target.share),
                 "source": target.source}
         scope = f"{len(places)} of {out_of} {target.level.value}s"
-        if len(places) < target.at_least:
+        wanted = target.text(at_level)
+        if len(places) < at_least:
             yield ctx.finding("COVERAGE-TARGET", f"pilot model {target.model!r} runs in "
-                              f"{scope}; the target is at least {target.at_least}",
+                              f"{scope}; the target is {wanted}",
                               sorted(places), **data)
         else:
             yield ctx.finding("COVERAGE-TARGET-MET", f"pilot model {target.model!r} runs in "
-                              f"{scope} (target {target.at_least})", sorted(places), **data)
+                              f"{scope} (target: {wanted})", sorted(places), **data)
