@@ -40,7 +40,9 @@ from .model import (
     Unit,
 )
 from .overlaps import (
+    LazyFinding,
     LeadGroups,
+    OverlapScan,
     SharedFunction,
     candidate_groups,
     duplicate_lead_groups,
@@ -48,6 +50,7 @@ from .overlaps import (
     gap_pairs,
     gaps,
     merger_candidates,
+    overlap_scan,
     scan_overlaps,
     shared_functions,
 )
@@ -89,6 +92,7 @@ __all__ = [
     "Incidence",
     "InvalidOrgData",
     "InvalidText",
+    "LazyFinding",
     "LeadGroups",
     "Level",
     "MergeOption",
@@ -97,6 +101,7 @@ __all__ = [
     "Org",
     "OrgError",
     "OrgGraph",
+    "OverlapScan",
     "Person",
     "Post",
     "PostKind",
@@ -139,6 +144,7 @@ __all__ = [
     "merger_candidates",
     "metrics",
     "org_from_data",
+    "overlap_scan",
     "parse_json",
     "parse_yaml",
     "percent",
