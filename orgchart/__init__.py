@@ -45,7 +45,9 @@ from .model import (
     Unit,
 )
 from .overlaps import (
+    LazyFinding,
     LeadGroups,
+    OverlapScan,
     SharedFunction,
     candidate_groups,
     duplicate_lead_groups,
@@ -53,6 +55,7 @@ from .overlaps import (
     gap_pairs,
     gaps,
     merger_candidates,
+    overlap_scan,
     scan_overlaps,
     shared_functions,
 )
@@ -103,6 +106,7 @@ __all__ = [
     "Incidence",
     "InvalidOrgData",
     "InvalidText",
+    "LazyFinding",
     "LeadGroups",
     "Level",
     "MergeOption",
@@ -112,6 +116,7 @@ __all__ = [
     "Org",
     "OrgError",
     "OrgGraph",
+    "OverlapScan",
     "Person",
     "Post",
     "PostKind",
@@ -162,6 +167,7 @@ __all__ = [
     "merger_candidates",
     "metrics",
     "org_from_data",
+    "overlap_scan",
     "parse_json",
     "parse_yaml",
     "percent",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import json
 import re
 import types
@@ -36,7 +37,23 @@ from . import files
 from .checks import check_org
 from .errors import InvalidOrgData, Problem
 from .files import parse_yaml, read_text
-from .model import Assignment, Function, Org, Person, Post, Regulation, Territory, Unit
+from .gcpause import gc_paused
+from .model import (
+    Assignment,
+    Bloc,
+    Function,
+    Level,
+    Org,
+    Person,
+    Post,
+    PostKind,
+    RegionClass,
+    Regulation,
+    Role,
+    Territory,
+    Unit,
+)
+from .text import InvalidText, check_id
 
 __all__ = ["TABLES", "error_message", "load_org", "org_from_data", "parse_yaml", "read_text",
            "save_org"]
@@ -80,10 +97,9 @@ Unreadable = dict[str, set[str] | None]
 def _number_kind(annotation: Any) -> str:
     args = typing.get_args(annotation) if isinstance(
         annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else ()
-    options = [a for a in (args or (annotation,)) if a is not type(None)]
-    # Optional[Annotated[int, ...]] (a figure that may be unknown): look through Annotated
+    # Annotated[int, ...] (a Count) is int: unwrap it, or no number field is found.
     options = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
-               for a in options]
+               for a in (args or (annotation,)) if a is not type(None)]
     if int in options:
         return "int"
     if float in options:
@@ -196,45 +212,318 @@ def _key_of(row: Mapping[str, Any], field: str) -> str | None:
     return None
 
 
+# -- the bulk path: records built without pydantic when every value is surely valid ------
+
+# A value is taken as it is only when pydantic would surely accept it unchanged; anything
+# else -- a number as text, a space to strip, a decomposed letter, a wrong type -- makes
+# the row go through ``model_validate`` as before, so problems are reported exactly as
+# ever, and a record built here equals the one pydantic builds.
+
+_MISSING = object()
+
+
+def _plain_text(v: Any, min_len: int, max_len: int) -> bool:
+    return (type(v) is str and min_len <= len(v) <= max_len and v.isprintable()
+            and (not v or not (v[0].isspace() or v[-1].isspace()))
+            and (v.isascii() or unicodedata.is_normalized("NFC", v)))
+
+
+class _FastRecords:
+    """Builds records of one load, sharing one string object per distinct id (an
+    assignment's ``unit`` is its unit's ``id``), so memory follows distinct ids."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.fields_sets: dict[tuple[str, ...], set[str]] = {}
+
+    def id(self, v: Any) -> Any:
+        if type(v) is not str:
+            return _MISSING
+        got = self.ids.get(v)
+        if got is not None:
+            return got
+        if not (0 < len(v) <= 200 and v.isprintable() and ";" not in v
+                and not v[0].isspace() and not v[-1].isspace()):
+            return _MISSING
+        if not v.isascii():
+            try:
+                if check_id(v) != v:
+                    return _MISSING  # normalised to something else: pydantic does it
+            except InvalidText:
+                return _MISSING
+        self.ids[v] = v
+        return v
+
+    def ids_tuple(self, v: Any) -> Any:
+        if type(v) is str:
+            v = [s for s in (p.strip() for p in v.split(";")) if s]
+        elif type(v) is not list and type(v) is not tuple:
+            return _MISSING
+        out = []
+        for item in sorted(set(v)) if all(type(x) is str for x in v) else [_MISSING]:
+            got = self.id(item)
+            if got is _MISSING:
+                return _MISSING
+            out.append(got)
+        return tuple(out)
+
+
+def _count(v: Any) -> Any:
+    if type(v) is int:
+        return v if 0 <= v <= 10**9 else _MISSING
+    if type(v) is str and v.isascii() and v.isdigit() and len(v) <= 10:
+        n = int(v)
+        return n if n <= 10**9 else _MISSING
+    return _MISSING
+
+
+def _area(v: Any) -> Any:
+    if type(v) is float:
+        return v if 0.0 <= v <= 1e7 else _MISSING
+    if type(v) is int:
+        return float(v) if 0 <= v <= 10**7 else _MISSING
+    if type(v) is str and _DECIMAL.fullmatch(v):
+        f = float(v)
+        return f if 0.0 <= f <= 1e7 else _MISSING
+    return _MISSING
+
+
+def _enum(kind: type[Any]) -> Callable[[_FastRecords, Any], Any]:
+    members = {m.value: m for m in kind}
+
+    def check(_: _FastRecords, v: Any) -> Any:
+        if type(v) is str:
+            return members.get(v, _MISSING)
+        return v if type(v) is kind else _MISSING
+    return check
+
+
+_Check = Callable[[_FastRecords, Any], Any]
+_ID: _Check = _FastRecords.id
+_OPT_ID: _Check = lambda f, v: None if v is None else f.id(v)  # noqa: E731
+_IDS: _Check = _FastRecords.ids_tuple
+_NAME: _Check = lambda f, v: v if _plain_text(v, 1, 2000) else _MISSING  # noqa: E731
+_TEXT: _Check = lambda f, v: v if _plain_text(v, 0, 2000) else _MISSING  # noqa: E731
+_FIGURE: _Check = lambda f, v: None if v is None else _count(v)  # noqa: E731
+_AREA: _Check = lambda f, v: None if v is None else _area(v)  # noqa: E731
+
+#: model -> {field: check}; a model whose fields differ (a field added since) has no
+#: bulk path until it is listed here, so a new field can never be skipped.
+_FAST_FIELDS: dict[type[BaseModel], dict[str, _Check]] = {
+    Territory: {"id": _ID, "name": _NAME, "level": _enum(Level), "parent": _OPT_ID,
+                "area_km2": _AREA, "population": _FIGURE, "region": _enum(RegionClass),
+                "borders": _IDS},
+    Unit: {"id": _ID, "name": _NAME, "bloc": _enum(Bloc), "level": _enum(Level),
+           "territory": _ID, "parent": _OPT_ID, "kind": _TEXT, "staff_quota": _FIGURE,
+           "staff_actual": _FIGURE, "deputies": _FIGURE, "divisions": _FIGURE,
+           "regulations": _IDS},
+    Assignment: {"unit": _ID, "function": _ID, "role": _enum(Role)},
+    Person: {"id": _ID, "name": _NAME},
+    Post: {"id": _ID, "unit": _ID, "kind": _enum(PostKind), "title": _TEXT,
+           "holder": _OPT_ID},
+}
+
+
+#: The field validators the bulk path does the work of (``_sorted_ids``).
+_FAST_VALIDATORS: dict[type[BaseModel], set[str]] = {Territory: {"_norm_borders"},
+                                                     Unit: {"_norm_regs"}}
+
+
+def _fast_builder(model: type[BaseModel], fast: _FastRecords
+                  ) -> Callable[[Any], BaseModel | None] | None:
+    """A function building a ``model`` record from a row, or None when the row needs
+    pydantic; None when the model has fields this path does not know."""
+    checks = _FAST_FIELDS.get(model)
+    decos = model.__pydantic_decorators__
+    if (checks is None or list(checks) != list(model.model_fields)
+            or set(decos.field_validators) != _FAST_VALIDATORS.get(model, set())
+            or decos.model_validators or decos.validators or decos.root_validators):
+        return None
+    fields = model.model_fields
+    required = frozenset(n for n, f in fields.items() if f.is_required())
+    defaults = {n: f.get_default(call_default_factory=True) for n, f in fields.items()
+                if not f.is_required()}
+    known = frozenset(fields)
+    plan = [(n, checks[n], defaults.get(n, _MISSING)) for n in fields]
+    new = model.__new__
+    setattr_ = object.__setattr__
+    sets = fast.fields_sets
+
+    def build(row: Any) -> BaseModel | None:
+        if type(row) is not dict:
+            return None
+        keys = row.keys()
+        if not (keys <= known and required <= keys):
+            return None
+        values: dict[str, Any] = {}
+        for name, check, default in plan:
+            v = row.get(name, _MISSING)
+            if v is _MISSING:
+                values[name] = default
+                continue
+            v = check(fast, v)
+            if v is _MISSING:
+                return None
+            values[name] = v
+        key = tuple(keys)
+        given = sets.get(key)
+        if given is None:
+            given = sets[key] = set(keys)
+        rec = new(model)
+        setattr_(rec, "__dict__", values)
+        setattr_(rec, "__pydantic_fields_set__", given)  # shared: frozen records never add
+        setattr_(rec, "__pydantic_extra__", None)
+        setattr_(rec, "__pydantic_private__", None)
+        return rec
+
+    return build
+
+
+def _bulk_records(model: type[BaseModel], rows: list[Any], fast: _FastRecords
+                  ) -> list[BaseModel] | None:
+    """Every row of a table as a ``model`` record, checked column by column (each
+    distinct value once), or None when some row needs pydantic (then each row is
+    built alone: the bad ones report their problems)."""
+    checks = _FAST_FIELDS.get(model)
+    if checks is None or _fast_builder(model, fast) is None:
+        return None
+    if not all(type(r) is dict for r in rows):
+        return None
+    fields = model.model_fields
+    known = frozenset(fields)
+    if not all(r.keys() <= known for r in rows):
+        return None
+    names = list(fields)
+    columns: list[list[Any]] = []
+    partial = False
+    for name in names:
+        check, field = checks[name], fields[name]
+        col = [r.get(name, _MISSING) for r in rows]
+        try:
+            distinct = set(col)
+        except TypeError:  # lists (borders, regulations): value by value
+            absent = [v is _MISSING for v in col]
+            if any(absent):
+                if field.is_required():
+                    return None
+                partial = True
+                default = field.get_default(call_default_factory=True)
+            col = [default if gone else check(fast, v)
+                   for v, gone in zip(col, absent, strict=True)]
+            if any(v is _MISSING for v in col):
+                return None
+            columns.append(col)
+            continue
+        mapping: dict[Any, Any] = {}
+        for v in distinct:
+            if v is _MISSING:
+                if field.is_required():
+                    return None
+                partial = True
+                mapping[v] = field.get_default(call_default_factory=True)
+                continue
+            got = check(fast, v)
+            if got is _MISSING:
+                return None
+            mapping[v] = got
+        columns.append([mapping[v] for v in col] if any(
+            k is not v for k, v in mapping.items()) else col)
+    new = model.__new__
+    setattr_ = object.__setattr__
+    sets = fast.fields_sets
+    every = sets.setdefault(tuple(names), set(names))
+    given = ([sets.setdefault(k, set(k)) for k in (tuple(r) for r in rows)] if partial
+             else None)
+    out: list[BaseModel] = []
+    append = out.append
+    for i, values in enumerate(zip(*columns, strict=True)):
+        rec = new(model)
+        setattr_(rec, "__dict__", dict(zip(names, values, strict=True)))
+        setattr_(rec, "__pydantic_fields_set__", every if given is None else given[i])
+        setattr_(rec, "__pydantic_extra__", None)
+        setattr_(rec, "__pydantic_private__", None)
+        append(rec)
+    return out
+
+
 #: A cell that cannot be read (a formula without a saved value): reported where found.
 _UNREADABLE_CELL = object()
 
 
-def _build(tables: Mapping[str, list[tuple[Any, str, str]]], meta: Mapping[str, Any],
-           meta_where: tuple[str, str], locate: Locate, *, excel: bool = False,
+class _Rows:
+    """The rows of one table, and where each is: row ``i`` is at ``where(lines[i])`` of
+    ``file`` (``where(i)`` when ``lines`` is None); locations are made only for problems."""
+
+    __slots__ = ("file", "lines", "rows", "where")
+
+    def __init__(self, rows: list[Any], file: str, where: Callable[[int], str],
+                 lines: list[int] | None = None) -> None:
+        self.rows, self.file, self.where, self.lines = rows, file, where, lines
+
+    def location(self, i: int) -> str:
+        return self.where(self.lines[i] if self.lines is not None else i)
+
+    def __iter__(self) -> typing.Iterator[tuple[Any, str, str]]:
+        return ((row, self.file, self.location(i)) for i, row in enumerate(self.rows))
+
+
+def _build(tables: Mapping[str, _Rows], meta: Mapping[str, Any],
+           meta_where: tuple[str, str], *, excel: bool = False,
            unreadable: Unreadable | None = None,
-           muted: Mapping[str, set[str]] | None = None) -> Org:
-    """Validate rows (row, file, location) of each table, then cross-check the bundle.
+           muted: Mapping[str, set[str]] | None = None, consume: bool = False) -> Org:
+    """Validate rows of each table, then cross-check the bundle.
 
     Records that fail are left out, and references to them are not reported again (nor
-    to the tables in ``unreadable``): one mistake gives one problem."""
+    to the tables in ``unreadable``): one mistake gives one problem. Rows whose every
+    value is surely valid are built in bulk (:func:`_fast_builder`), the others by
+    pydantic. ``consume`` lets go of each row once read (the rows are ours to drop)."""
     problems: list[Problem] = []
     records: dict[str, list[Any]] = {}
-    kept_where: dict[str, list[tuple[str, str]]] = {}
+    left_out: dict[str, list[int]] = {}  # table -> indexes of rows not kept, ascending
     gone: Unreadable = dict(unreadable or {})
+    fast = _FastRecords()
     for table, model in TABLES.items():
-        records[table] = []
-        kept_where[table] = []
+        records[table] = kept = []
+        left_out[table] = dropped_rows = []
         kind, key = _KEYS.get(table, ("", ""))
         dropped = gone.setdefault(kind, set()) if kind else None
-        for row, file, location in tables.get(table, []):
+        src = tables.get(table)
+        if src is None:
+            continue
+        rows = src.rows
+        bulk = _bulk_records(model, rows, fast)
+        if bulk is not None:
+            kept.extend(bulk)
+            if consume:
+                rows.clear()
+            continue
+        build = _fast_builder(model, fast)
+        for i, row in enumerate(rows):
+            if consume:
+                rows[i] = None
+            if build is not None and (rec := build(row)) is not None:
+                kept.append(rec)
+                continue
+            file, location = src.file, src.location(i)
             if not isinstance(row, Mapping):
                 problems.append(Problem(file, location, "",
                                         f"expected a mapping of fields, got {type(row).__name__}"))
+                dropped_rows.append(i)
                 continue
             values = dict(row)
             ok = _numbers(model, values, excel, file, location, problems)
             ok = ok and not any(v is _UNREADABLE_CELL for v in values.values())
             try:
                 if ok:
-                    records[table].append(model.model_validate(values))
-                    kept_where[table].append((file, location))
+                    kept.append(model.model_validate(values))
             except ValidationError as exc:
                 ok = False
                 problems.extend(_pydantic_problems(exc, file, location, model,
                                                    (muted or {}).get(table, set())))
-            if not ok and dropped is not None and (k := _key_of(values, key)) is not None:
-                dropped.add(k)
+            if not ok:
+                dropped_rows.append(i)
+                if dropped is not None and (k := _key_of(values, key)) is not None:
+                    dropped.add(k)
     try:
         head = Org.model_validate({k: v for k, v in meta.items() if k in _META_KEYS})
     except ValidationError as exc:
@@ -243,16 +532,49 @@ def _build(tables: Mapping[str, list[tuple[Any, str, str]]], meta: Mapping[str, 
     org = Org(name=head.name, as_of=head.as_of, **records)
 
     def locate_kept(table: str, index: int) -> tuple[str, str]:
-        return kept_where[table][index]
+        i = index  # the index of the row in the file: one more for each row left out before
+        for d in left_out[table]:
+            if d > i:
+                break
+            i += 1
+        src = tables[table]
+        return src.file, src.location(i)
 
     problems.extend(check_org(org, locate_kept, unreadable=gone))
     if problems:
         raise InvalidOrgData(problems)
-    return org.normalized()
+    return org if _is_normalized(org) else org.normalized()
+
+
+def _is_normalized(org: Org) -> bool:
+    """True when every table is already in canonical order (files mergepilot writes are),
+    so the sorted copy can be skipped."""
+    def ascending(keys: list[Any]) -> bool:
+        return all(a <= b for a, b in itertools.pairwise(keys))
+
+    pairs = ((a.unit, a.function) for a in org.assignments)
+    if not all(x <= y for x, y in itertools.pairwise(pairs)):
+        return False
+    return (ascending([r.id for r in org.territories])
+            and ascending([r.id for r in org.regulations])
+            and ascending([r.code for r in org.functions])
+            and ascending([r.id for r in org.units])
+            and ascending([r.id for r in org.persons])
+            and ascending([r.id for r in org.posts])
+            and list(Org.model_fields) == list(_ORG_FIELDS))
+
+
+#: The fields of :class:`Org` :func:`_is_normalized` knows how to check.
+_ORG_FIELDS = ("name", "as_of", "territories", "regulations", "functions", "units",
+               "assignments", "persons", "posts")
 
 
 def org_from_data(data: Any, source: str = "<data>") -> Org:
     """An org from a YAML/JSON-shaped mapping (as ``Org.model_dump(mode="json")`` gives)."""
+    return _org_from_data(data, source, consume=False)
+
+
+def _org_from_data(data: Any, source: str, *, consume: bool) -> Org:
     problems: list[Problem] = []
     if not isinstance(data, Mapping):
         got = "nothing" if data is None else type(data).__name__
@@ -265,7 +587,7 @@ def org_from_data(data: Any, source: str = "<data>") -> Org:
                 " (expected one of: " + ", ".join([*_META_KEYS, *TABLES]) + ")"))))
             if near and (table := near.split("'")[1]) in _KEYS and table not in data:
                 unreadable[_KEYS[table][0]] = None
-    tables: dict[str, list[tuple[Any, str, str]]] = {}
+    tables: dict[str, _Rows] = {}
     for table in TABLES:
         rows = data.get(table)
         if rows is None:
@@ -279,11 +601,10 @@ def org_from_data(data: Any, source: str = "<data>") -> Org:
             problems.append(Problem(source, table, "", f"too many rows ({len(rows):,}; the "
                                     f"limit is {files.MAX_ROWS:,})"))
             continue
-        tables[table] = [(row, source, f"{table}[{i}]") for i, row in enumerate(rows)]
+        tables[table] = _Rows(rows, source, lambda i, t=table: f"{t}[{i}]")  # type: ignore[misc]
     meta = {k: data[k] for k in _META_KEYS if k in data}
     try:
-        org = _build(tables, meta, (source, ""), lambda t, i: (source, f"{t}[{i}]"),
-                     unreadable=unreadable)
+        org = _build(tables, meta, (source, ""), unreadable=unreadable, consume=consume)
     except InvalidOrgData as exc:
         raise InvalidOrgData([*problems, *exc.problems]) from None
     if problems:
@@ -326,7 +647,7 @@ class _Columns:
 def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: str,
                 where: Callable[[int], str], problems: list[Problem], table: str,
                 muted: dict[str, set[str]], unreadable: Unreadable
-                ) -> list[tuple[Any, str, str]]:
+                ) -> _Rows:
     """Rows of one table; a bad header is reported once per column, and its column left
     out (an unknown column) or its per-row problems muted (a missing column)."""
     names = [str(h).strip() if h is not None else "" for h in header]
@@ -346,7 +667,8 @@ def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: 
         muted.setdefault(table, set()).add(name)
         if table in _KEYS and name == _KEYS[table][1]:
             unreadable[_KEYS[table][0]] = None  # no ids: references to them are not checked
-    rows: list[tuple[Any, str, str]] = []
+    rows: list[Any] = []
+    lines: list[int] = []
     headless: dict[int, int] = {}
     for line, cells in body:
         values = [_clean_cell(c, names[i] if i < len(names) else "")
@@ -365,15 +687,16 @@ def _table_rows(header: list[Any], body: Iterable[tuple[int, list[Any]]], file: 
                 continue
             if use[i] and v is not None:  # an empty cell is a missing value: no key
                 row[names[i]] = v
-        rows.append((row, file, where(line)))
+        rows.append(row)
+        lines.append(line)
     for i, line in sorted(headless.items()):
         problems.append(Problem(file, where(line), f"column {i + 1}",
                                 "value in a column without a header (the first; the column "
                                 "is left out)"))
-    return rows
+    return _Rows(rows, file, where, lines)
 
 
-def _meta_from_rows(rows: list[tuple[Any, str, str]], problems: list[Problem],
+def _meta_from_rows(rows: _Rows, problems: list[Problem],
                     muted: dict[str, set[str]]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if "key" in muted.get("meta", set()):
@@ -408,7 +731,7 @@ def _unknown_tables(found: Iterable[str], present: set[str], kind: str, file: Ca
 
 def _load_csv_dir(folder: Path) -> Org:
     problems: list[Problem] = []
-    tables: dict[str, list[tuple[Any, str, str]]] = {}
+    tables: dict[str, _Rows] = {}
     meta: dict[str, Any] = {}
     muted: dict[str, set[str]] = {}
     unreadable: Unreadable = {}
@@ -453,12 +776,12 @@ def _load_csv_dir(folder: Path) -> Org:
                    unreadable=unreadable, muted=muted)
 
 
-def _finish(tables: dict[str, list[tuple[Any, str, str]]], meta: dict[str, Any], meta_file: str,
+def _finish(tables: dict[str, _Rows], meta: dict[str, Any], meta_file: str,
             problems: list[Problem], *, excel: bool, unreadable: Unreadable,
             muted: dict[str, set[str]]) -> Org:
     try:
-        org = _build(tables, meta, (meta_file, ""), lambda t, i: (meta_file, f"{t}[{i}]"),
-                     excel=excel, unreadable=unreadable, muted=muted)
+        org = _build(tables, meta, (meta_file, ""), excel=excel, unreadable=unreadable,
+                     muted=muted, consume=True)
     except InvalidOrgData as exc:
         raise InvalidOrgData([*problems, *exc.problems]) from None
     if problems:
@@ -559,7 +882,7 @@ def _load_xlsx(path: Path) -> Org:
     sheets = _read_workbook(path, problems)
     if sheets is None:
         raise InvalidOrgData(problems)
-    tables: dict[str, list[tuple[Any, str, str]]] = {}
+    tables: dict[str, _Rows] = {}
     meta: dict[str, Any] = {}
     muted: dict[str, set[str]] = {}
     unreadable: Unreadable = {}
@@ -590,6 +913,11 @@ def load_org(path: str | Path) -> Org:
 
     Raises :class:`InvalidOrgData` listing every problem found.
     """
+    with gc_paused():  # millions of records at national scale (see orgchart.gcpause)
+        return _load_org(path)
+
+
+def _load_org(path: str | Path) -> Org:
     p = Path(path)
     suffix = p.suffix.lower()
     if p.is_dir():
@@ -602,7 +930,8 @@ def load_org(path: str | Path) -> Org:
     if suffix not in (".yaml", ".yml", ".json"):
         raise InvalidOrgData([Problem(str(p), "", "", "unknown format (expected .yaml, .yml, "
                                       ".json, .xlsx or a folder of .csv files)")])
-    return org_from_data(files.read_data(p, what="org"), str(p))
+    data = files.read_data(p, what="org")
+    return _org_from_data(data, str(p), consume=True)
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -40,9 +40,11 @@ the function's share of the score's numerator (see :mod:`.similarity`), largest 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,7 +67,9 @@ __all__ = [
     "CANDIDATE_GROUP",
     "DUPLICATE_LEAD",
     "GAP_NO_LEAD",
+    "LazyFinding",
     "LeadGroups",
+    "OverlapScan",
     "SharedFunction",
     "candidate_groups",
     "duplicate_lead_groups",
@@ -73,6 +77,7 @@ __all__ = [
     "gap_pairs",
     "gaps",
     "merger_candidates",
+    "overlap_scan",
     "scan_overlaps",
     "shared_functions",
 ]
@@ -305,6 +310,83 @@ def _candidate_finding(inc: Incidence, pairs: CandidatePairs, i: int,
     )
 
 
+class LazyFinding(Finding):
+    """A :class:`Finding` whose ``message`` and ``data`` are made when first read: a
+    national scan ranks hundreds of thousands of pairs, and a table shows fifty. Equal to
+    the eager :class:`Finding` with the same fields."""
+
+    def __init__(self, code: str, severity: Severity, ids: tuple[str, ...],
+                 make: Callable[[], Finding]) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_made", None)
+
+    def _finding(self) -> Finding:
+        made: Finding | None = self.__dict__["_made"]
+        if made is None:
+            made = self.__dict__["_make"]()
+            object.__setattr__(self, "_made", made)
+            object.__setattr__(self, "_make", None)
+        return made
+
+    @property
+    def message(self) -> str:
+        return self._finding().message
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self._finding().data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return (self.code, self.severity, self.message, self.ids, self.data) == (
+            other.code, other.severity, other.message, other.ids, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._finding()).replace("Finding(", "LazyFinding(", 1)
+
+
+class _Candidates(Sequence[Finding]):
+    """``OVERLAP-CANDIDATE`` findings over ranked pairs, each explained when read."""
+
+    def __init__(self, inc: Incidence, pairs: CandidatePairs, weights: SimilarityWeights
+                 ) -> None:
+        self.inc, self.pairs, self.weights = inc, pairs, weights
+        self._idf: NDArray[np.float64] | None = None
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def explain(self, i: int) -> Finding:
+        """The explained finding of pair ``i`` (its rank, 0 is the best)."""
+        if self._idf is None:
+            self._idf = idf_weights(self.inc)
+        return _candidate_finding(self.inc, self.pairs, i, self._idf, self.weights)
+
+    def lazy(self, i: int) -> LazyFinding:
+        ids = (str(self.inc.unit_ids[self.pairs.a[i]]), str(self.inc.unit_ids[self.pairs.b[i]]))
+        return LazyFinding(CANDIDATE, Severity.INFO, ids, lambda: self.explain(i))
+
+    @overload
+    def __getitem__(self, i: int) -> Finding: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Finding]: ...
+
+    def __getitem__(self, i: int | slice) -> Finding | list[Finding]:
+        if isinstance(i, slice):
+            return [self.lazy(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.lazy(i)
+
+
 def merger_candidates(source: OrgSource, *, territory: str | None = None,
                       level: Level | str | None = None, bloc: BlocFilter = None,
                       min_score: float = 0.0, top_k: int | None = 10,
@@ -313,13 +395,13 @@ def merger_candidates(source: OrgSource, *, territory: str | None = None,
 
     A pair is kept when its score (:mod:`.similarity`) is at least ``min_score`` and one
     unit is in the other's top ``top_k`` partners (``None``: all). Ordered by score, high
-    first, then by the two ids.
+    first, then by the two ids. Each finding is a :class:`LazyFinding`: its message and
+    ``data`` (the shared functions) are made when first read.
     """
     inc = Incidence.of(source)
     weights = weights or SimilarityWeights()
     pairs = _pairs(inc, territory, level, bloc, min_score, top_k, weights)
-    idf = idf_weights(inc)
-    return [_candidate_finding(inc, pairs, i, idf, weights) for i in range(len(pairs))]
+    return list(_Candidates(inc, pairs, weights))
 
 
 def candidate_groups(source: OrgSource, *, territory: str | None = None,
@@ -399,3 +481,91 @@ def scan_overlaps(source: OrgSource, *, territory: str | None = None,
         *merger_candidates(inc, territory=territory, level=level, bloc=bloc,
                            min_score=min_score, top_k=top_k, weights=weights),
     ]
+
+
+class OverlapScan:
+    """Every overlap finding of one scan, candidates explained only when read.
+
+    ``duplicate_leads``, ``gaps`` and ``groups`` are lists of findings (few);
+    ``candidates`` is a sequence over the ranked pairs (``candidates.pairs``, arrays),
+    whose items are explained when read. :meth:`page` and :meth:`explain` give some;
+    :meth:`write_json` streams all, explaining as it writes, in the JSON shape of
+    ``mergepilot overlaps --json``. Findings are the same, in the same order, as
+    :func:`scan_overlaps` gives.
+    """
+
+    def __init__(self, duplicate_leads: list[Finding], gaps: list[Finding],
+                 groups: list[Finding], candidates: _Candidates) -> None:
+        self.duplicate_leads, self.gaps, self.groups = duplicate_leads, gaps, groups
+        self.candidates = candidates
+
+    @property
+    def pairs(self) -> CandidatePairs:
+        """The candidate pairs as arrays, ranked (see :class:`CandidatePairs`)."""
+        return self.candidates.pairs
+
+    def explain(self, rank: int) -> Finding:
+        """The explained ``OVERLAP-CANDIDATE`` finding of the pair at ``rank`` (0: best)."""
+        return self.candidates.explain(rank)
+
+    def page(self, offset: int = 0, limit: int = 50) -> list[Finding]:
+        """Candidate findings ``offset`` to ``offset + limit``, explained."""
+        stop = min(len(self.candidates), offset + limit)
+        return [self.candidates.explain(i) for i in range(max(offset, 0), stop)]
+
+    def summary(self) -> dict[str, int]:
+        return {DUPLICATE_LEAD: len(self.duplicate_leads), GAP_NO_LEAD: len(self.gaps),
+                CANDIDATE_GROUP: len(self.groups), CANDIDATE: len(self.candidates)}
+
+    def __iter__(self) -> Iterator[Finding]:
+        """Every finding in :func:`scan_overlaps`'s order, candidates explained one by one."""
+        yield from self.duplicate_leads
+        yield from self.gaps
+        yield from self.groups
+        for i in range(len(self.candidates)):
+            yield self.candidates.explain(i)
+
+    def write_json(self, fp: IO[str], *, extra: Iterable[Finding] = (),
+                   summary: Mapping[str, int] | None = None, indent: int = 2) -> None:
+        """Write ``{"summary": {code: count}, "findings": [...]}`` to ``fp`` a finding at a
+        time (memory stays that of one finding), then the ``extra`` findings (e.g.
+        ``below_standard_findings``): the same text as ``json.dumps(..., indent=indent,
+        ensure_ascii=False)`` of the whole, without a final newline. ``summary`` replaces
+        the counts (to list codes with none); by default it counts these and ``extra``."""
+        extra = list(extra)
+        counts = dict(summary) if summary is not None else {
+            **self.summary(), **Counter(f.code for f in extra)}
+        pad = " " * indent
+        head = json.dumps({"summary": counts}, ensure_ascii=False, indent=indent)
+        fp.write(head[:-2] + ",\n" + pad + '"findings": [')
+        first = True
+        for f in _chain(self, extra):
+            text = json.dumps(f.to_json(), ensure_ascii=False, indent=indent)
+            fp.write(("\n" if first else ",\n") + pad * 2
+                     + text.replace("\n", "\n" + pad * 2))
+            first = False
+        fp.write(("]" if first else "\n" + pad + "]") + "\n}")
+
+
+def _chain(scan: OverlapScan, extra: list[Finding]) -> Iterator[Finding]:
+    yield from scan
+    yield from extra
+
+
+def overlap_scan(source: OrgSource, *, territory: str | None = None,
+                 level: Level | str | None = None, bloc: BlocFilter = None,
+                 min_score: float = 0.0, top_k: int | None = 10,
+                 group_min_score: float = 0.5,
+                 weights: SimilarityWeights | None = None) -> OverlapScan:
+    """:func:`scan_overlaps` as an :class:`OverlapScan`: the same findings, candidates
+    explained only when read, paged or written."""
+    inc = Incidence.of(source)
+    weights = weights or SimilarityWeights()
+    pairs = _pairs(inc, territory, level, bloc, min_score, top_k, weights)
+    return OverlapScan(
+        duplicate_leads(inc, territory=territory, level=level, bloc=bloc),
+        gaps(inc, territory=territory, level=level),
+        candidate_groups(inc, territory=territory, level=level, bloc=bloc,
+                         group_min_score=max(group_min_score, min_score), top_k=top_k,
+                         weights=weights),
+        _Candidates(inc, pairs, weights))

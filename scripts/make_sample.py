@@ -5,7 +5,7 @@ The sample is *illustrative*: district and commune names are real (as of 2018), 
 populations are close to the published figures, but commune figures, staff numbers,
 people and the function catalog are made up to be plausible. The generator is seeded, so
 running it again rewrites ``orgchart/data/quang_ngai.yaml`` and
-``orgchart/data/quang_ngai_2015.yaml`` byte for byte::
+``orgchart/data/quang_ngai_2015.yaml`` (and the same as ``.json``) byte for byte::
 
     python scripts/make_sample.py            # into orgchart/data/
     python scripts/make_sample.py --out DIR  # somewhere else (the tests do this)
@@ -978,6 +978,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     save_org(org_2018, args.out / FILE_2018)
     save_org(org_2015, args.out / FILE_2015)
+    # The same bundles as JSON: what sample_org() reads (about 8x faster than the YAML).
+    save_org(org_2018, args.out / FILE_2018.replace(".yaml", ".json"))
+    save_org(org_2015, args.out / FILE_2015.replace(".yaml", ".json"))
     for org, file in ((org_2018, FILE_2018), (org_2015, FILE_2015)):
         print(f"{args.out / file}: {len(org.territories)} territories, {len(org.units)} units, "
               f"staff quota {sum(u.staff_quota for u in org.units)}")

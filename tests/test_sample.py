@@ -322,3 +322,6 @@ def test_generator_is_deterministic_and_the_shipped_files_are_current(tmp_path: 
         assert first == (tmp_path / "2" / name).read_bytes()
         shipped = sample_path() if name == "quang_ngai.yaml" else sample_baseline_path()
         assert first == shipped.read_bytes(), f"{name} is stale: run scripts/make_sample.py"
+        twin = name.replace(".yaml", ".json")  # what sample_org() reads
+        assert (tmp_path / "1" / twin).read_bytes() == (shipped.parent / twin).read_bytes(), \
+            f"{twin} is stale: run scripts/make_sample.py"
