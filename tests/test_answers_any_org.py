@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from actors import store_with_principals, token_args
 
 from mergepilot.engine.cli.main import main
 from mergepilot.orgchart import DEFAULT_STANDARDS, Level, load_org, save_org
@@ -36,9 +37,9 @@ def test_overlaps_prints_a_share_just_below_the_threshold_floored(
 def test_org_export_at_a_date_says_that_date(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
-    assert main(["db", "upgrade", "--db", db]) == 0
-    assert main(["org", "load", str(NX_ORG), "--db", db]) == 0
-    assert main(["advance", "2019-06-01", "--db", db]) == 0
+    store_with_principals(db, tmp_path)
+    assert main(["org", "load", str(NX_ORG), *token_args("root", db), "--db", db]) == 0
+    assert main(["advance", "2019-06-01", *token_args("root", db), "--db", db]) == 0
     out = tmp_path / "then.yaml"
     assert main(["org", "export", "--at", "2019-03-01", "-o", str(out), "--db", db]) == 0
     assert str(yaml.safe_load(out.read_text(encoding="utf-8"))["as_of"]) == "2019-03-01"

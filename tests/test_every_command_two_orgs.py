@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from actors import store_with_principals, token_args
 
 from mergepilot.engine.cli.example import EXAMPLE_FILES, org_path
 from mergepilot.engine.cli.main import main
@@ -135,8 +136,8 @@ def test_compare(name: str, capsys: pytest.CaptureFixture[str]) -> None:
 def test_org_load_takes_an_example_org(name: str, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
-    assert main(["db", "upgrade", "--db", db]) == 0
-    rc, out, _ = _run(["org", "load", name, "--db", db], capsys)
+    store_with_principals(db, tmp_path)
+    rc, out, _ = _run(["org", "load", name, *token_args("root", db), "--db", db], capsys)
     org = load_org(org_path(name))
     assert rc == 0 and f"{len(org.units)} units; clock at {org.as_of}" in out
 

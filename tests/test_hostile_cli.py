@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from actors import store_with_principals, token_args
 from orgs import two_districts_with_overlap
 
 from mergepilot.engine.cli import main
@@ -33,7 +34,6 @@ HOSTILE = [
     "Việt 😀 [đ]",
 ]
 
-BTV = ["--actor", "Ban Thường vụ", "--role", "standing_committee"]
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
             "\u2028\u2029\ufeff")
 
@@ -64,11 +64,17 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     plan.write_text(yaml.safe_dump({"proposals": [
         {"id": "P-01", "kind": "absorb", "units": ["D1-BTC"], "into": "D1-PNV",
          "effective": "2018-06-01"}]}, allow_unicode=True), encoding="utf-8")
-    for args in (["db", "upgrade"], ["org", "load", str(org)],
-                 ["propose", str(plan), "--actor", "Ban Tổ chức"]):
+    store_with_principals(url, tmp_path)
+    for args in (["org", "load", str(org), *token_args("root", url)],
+                 ["propose", str(plan), *token_args("drafting_body", url)]):
         assert main([*args, "--db", url]) == 0
     capsys.readouterr()
     return url
+
+
+def _btv(db: str) -> list[str]:
+    """The Standing Committee's --token-file on the ``db`` fixture's store."""
+    return token_args("standing_committee", db)
 
 
 def _hostile_org(text: str, tmp_path: Path) -> Path:
@@ -87,10 +93,10 @@ def _hostile_org(text: str, tmp_path: Path) -> Path:
 def test_hostile_ids_and_reasons_in_the_store_commands(
         text: str, db: str, capsys: pytest.CaptureFixture[str]) -> None:
     run(["history", text, "--db", db], capsys)
-    run(["fire", text, "approve", *BTV, "--db", db], capsys)
-    run(["fire", "P-01", text, *BTV, "--db", db], capsys)
-    rc, _, _ = run(["fire", "P-01", "approve", "--actor", text, "--role",
-                    "standing_committee", "--reason", text, "--db", db], capsys)
+    btv = _btv(db)
+    run(["fire", text, "approve", *btv, "--db", db], capsys)
+    run(["fire", "P-01", text, *btv, "--db", db], capsys)
+    rc, _, _ = run(["fire", "P-01", "approve", *btv, "--reason", text, "--db", db], capsys)
     assert rc == 0
     rc, out, _ = run(["history", "P-01", "--db", db], capsys)
     assert rc == 0 and len(out.strip().splitlines()) == 2  # propose, approve: no more
@@ -159,7 +165,7 @@ def test_markup_in_an_error_message_is_shown_as_written(
 def test_a_newline_in_a_reason_cannot_forge_an_event_line(
         db: str, capsys: pytest.CaptureFixture[str]) -> None:
     forged = "ok\nP-01 #9 2018-01-01 approve: proposed -> approved"
-    run(["fire", "P-01", "approve", *BTV, "--reason", forged, "--db", db], capsys)
+    run(["fire", "P-01", "approve", *_btv(db), "--reason", forged, "--db", db], capsys)
     rc, out, _ = run(["history", "P-01", "--db", db], capsys)
     assert rc == 0 and "ok\\nP-01 #9" in out and len(out.splitlines()) == 2
 
@@ -171,7 +177,7 @@ def test_a_newline_in_a_reason_cannot_forge_an_event_line(
                                    "[1, NaN]", "1e400", "{\"x\": -1e999}", "x" * 20_000])
 def test_hostile_params_are_refused(value: str, db: str,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    rc, _, err = run(["fire", "P-01", "approve", *BTV, "--param", f"k={value}",
+    rc, _, err = run(["fire", "P-01", "approve", *_btv(db), "--param", f"k={value}",
                       "--db", db], capsys)
     assert rc == 2 and "--param k" in err
     rc, out, _ = run(["history", "P-01", "--json", "--db", db], capsys)
@@ -184,7 +190,7 @@ def test_ordinary_params_still_work(db: str, capsys: pytest.CaptureFixture[str])
     assert params_option(["n=[1, {\"a\": 2.5}]", "s=hello"]) == {
         "n": [1, {"a": 2.5}], "s": "hello"}
     # read fine, but 'approve' reads no params: they would do nothing, so it is refused
-    rc, _, err = run(["fire", "P-01", "approve", *BTV, "--param", "n=[1, {\"a\": 2.5}]",
+    rc, _, err = run(["fire", "P-01", "approve", *_btv(db), "--param", "n=[1, {\"a\": 2.5}]",
                       "--param", "s=hello", "--db", db], capsys)
     assert rc == 2 and "'n', 's' would do nothing" in err
     rc, out, _ = run(["history", "P-01", "--json", "--db", db], capsys)
@@ -210,9 +216,9 @@ def test_a_date_out_of_range_is_a_usage_error(db: str,
 def test_an_outcome_on_a_plain_mergers_terminate_is_refused(
         db: str, capsys: pytest.CaptureFixture[str]) -> None:
     """``terminate --param outcome=reverted`` on a merger (not a pilot) would do nothing."""
-    assert run(["fire", "P-01", "approve", *BTV, "--db", db], capsys)[0] == 0
-    assert run(["advance", "2018-07-01", "--db", db], capsys)[0] == 0
-    rc, _, err = run(["fire", "P-01", "terminate", *BTV, "--reason", "x", "--param",
+    assert run(["fire", "P-01", "approve", *_btv(db), "--db", db], capsys)[0] == 0
+    assert run(["advance", "2018-07-01", *_btv(db), "--db", db], capsys)[0] == 0
+    rc, _, err = run(["fire", "P-01", "terminate", *_btv(db), "--reason", "x", "--param",
                       "outcome=reverted", "--db", db], capsys)
     assert rc == 2 and "'outcome' would do nothing" in err and "takes no params" in err
     rc, out, _ = run(["history", "P-01", "--json", "--db", db], capsys)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from actors import store_with_principals, token_args
 from orgs import two_districts_with_overlap
 
 from mergepilot.engine.cli import files, main
@@ -93,8 +94,8 @@ def test_org_export_to_files_and_folders(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     org = save_org(two_districts_with_overlap(), tmp_path / "org.yaml")
-    assert main(["db", "upgrade", "--db", url]) == 0
-    assert main(["org", "load", str(org), "--db", url]) == 0
+    store_with_principals(url, tmp_path)
+    assert main(["org", "load", str(org), *token_args("root", url), "--db", url]) == 0
     capsys.readouterr()
     for name in ("out.yaml", "out.json", "out.xlsx", "bundle"):
         target = tmp_path / name

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from actors import store_with_principals, token_args
 from orgs import two_districts_with_overlap
 
 from mergepilot.engine import Store, StoreError
@@ -35,8 +36,8 @@ def good_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     db = tmp_path / "good.db"
     url = f"sqlite:///{db}"
     org = save_org(two_districts_with_overlap(), tmp_path / "org.yaml")
-    assert main(["db", "upgrade", "--db", url]) == 0
-    assert main(["org", "load", str(org), "--db", url]) == 0
+    store_with_principals(url, tmp_path)
+    assert main(["org", "load", str(org), *token_args("root", url), "--db", url]) == 0
     capsys.readouterr()
     return db
 

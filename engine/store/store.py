@@ -277,10 +277,18 @@ class Store:
                 conn.exec_driver_sql(f"BEGIN {mode}")
 
             return eng
+        eng = create_engine(url, pool_pre_ping=True)
         if readonly and url.startswith("postgresql"):
-            return create_engine(url, pool_pre_ping=True, connect_args={
-                "options": "-c default_transaction_read_only=on"})
-        return create_engine(url, pool_pre_ping=True)
+            # Set per session, not by the `options` connect argument, which would replace
+            # the URL's own `options` (a search_path, say).
+            @event.listens_for(eng, "connect")
+            def _read_only(dbapi_conn: Any, _rec: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                cur.close()
+                dbapi_conn.commit()
+
+        return eng
 
     def close(self) -> None:
         """Close every pooled connection."""
