@@ -42,8 +42,10 @@ def _check(graph: OrgGraph, proposal: Proposal, policy: Policy,
     try:
         record = apply_proposal(graph, proposal)
     except (IllegalChange, UnknownId) as exc:
-        # Unknown ids and self-merges are already reported; anything else is new.
-        if not any(f.code.startswith("REF-") and f.severity == "error" for f in findings):
+        # Unknown ids, self-merges and a mix of levels are already reported (the graph
+        # refuses them for that reason); anything else is new.
+        if not any((f.code.startswith("REF-") or f.code == "SCOPE-LEVEL")
+                   and f.severity == "error" for f in findings):
             findings.append(ctx.finding("CHANGE-ILLEGAL", f"the org refuses the change: {exc}",
                                         [proposal.id]))
         return findings, None
