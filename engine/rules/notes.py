@@ -6,7 +6,8 @@ population kept that differs from the members' sum (``AREA-DIFFERS``,
 ``POPULATION-DIFFERS``), a staff quota that ends with its body (``STAFF-DROPPED``), a post
 that ends (``POST-ENDED``, info). A function a body that ends hands to nobody (``GAP``)
 is judged by the one-lead rule when that body led it (``ONE-LEAD-GAP`` unless another
-body leads it where it is handed up); a supporting role handed to nobody is noted here.
+body leads it where it is handed up); a supporting role handed to nobody is noted here
+as info.
 """
 
 from __future__ import annotations
@@ -38,4 +39,5 @@ def change_notes(ctx: RuleContext) -> Iterator[Finding]:
         message = str(note.get("message") or code)
         data = {k: v for k, v in note.items() if k not in _RESERVED}
         yield ctx.finding("CHANGE-NOTE", message, ids,
-                          severity=Severity.INFO if code in _INFO else None, note=code, **data)
+                          severity=Severity.INFO if code in _INFO or code == "GAP" else None,
+                          note=code, **data)
