@@ -9,7 +9,8 @@ kind                set when                                             met whe
 ==================  ===================================================  ==================
 deputies_standard   a change starts operating leaving a unit with more   the unit has at
                     deputies than the policy's standard; due 60 months   most the standard
-                    (``Policy.deputies_months_to_standard``) later       (or is gone)
+                    (``Policy.deputies_months_to_standard``) later, or   (or is gone)
+                    on the standard's fixed ``deadline_on`` (2030)
 interim_review      a pilot starts and its terms name an interim review  an interim review
                                                                          is recorded
 final_review        a pilot starts and its terms name a final review     a final review is
@@ -29,9 +30,9 @@ from enum import StrEnum
 from typing import Any
 
 from mergepilot.orgchart import Finding, OrgGraph, Severity, Unit
-from mergepilot.workflows import Instance, Proposal, add_months
+from mergepilot.workflows import Instance, Proposal, ProposalKind, add_months
 
-from .policy import Policy
+from .policy import Policy, bodies_merged
 from .store import Deadline, Event
 
 __all__ = ["AdvanceReport", "DeadlineKind"]
@@ -77,26 +78,45 @@ class AdvanceReport:
         }
 
 
-def _deputy_units(proposal: Proposal, graph: OrgGraph) -> list[Unit]:
-    """Units the change leaves in charge: the result unit, else the units it names."""
+def _deputy_units(proposal: Proposal, graph: OrgGraph) -> list[tuple[Unit, int]]:
+    """Units the change leaves in charge, each with the number of bodies merged into it:
+    the result unit, the parts of a split, else the units it names."""
     target = proposal.result_unit()
-    ids = [target] if target is not None else list(proposal.units)
-    return [graph.unit(i) for i in ids if graph.has_unit(i)]
+    if proposal.kind == ProposalKind.SPLIT:
+        ids, merged = [x.id for x in proposal.parts], 1
+    elif target is not None:
+        ids, merged = [target], bodies_merged(proposal)
+    else:
+        ids, merged = list(proposal.units), 1
+    return [(graph.unit(i), merged) for i in ids if graph.has_unit(i)]
 
 
 def deadlines_on_start(proposal: Proposal, graph: OrgGraph, on: date,
                        policy: Policy) -> list[NewDeadline]:
-    """Deadlines set when ``proposal`` starts operating on ``on`` (``graph`` is the org after)."""
+    """Deadlines set when ``proposal`` starts operating on ``on`` (``graph`` is the org after).
+
+    The deputies' standard and due date follow the policy's
+    :class:`~mergepilot.engine.policy.DeputyStandard`: a cap that grows with the bodies
+    merged, and a fixed date (``deadline_on``) or ``deputies_months_to_standard`` later."""
     out: list[NewDeadline] = []
-    for unit in _deputy_units(proposal, graph):
+    for unit, merged in _deputy_units(proposal, graph):
         std = policy.deputy_standard(unit)
         # an unknown count sets no deadline: nobody can say it is above the standard
-        if std is not None and unit.deputies is not None and unit.deputies > std.max_deputies:
-            due = add_months(on, policy.deputies_months_to_standard)
-            out.append(NewDeadline(
-                DeadlineKind.DEPUTIES_STANDARD, due, (unit.id,),
-                {"unit": unit.id, "deputies": unit.deputies, "standard": std.max_deputies,
-                 "merged_on": on.isoformat(), "source": std.source}))
+        if std is None or unit.deputies is None:
+            continue
+        cap = std.cap(merged)
+        if unit.deputies > cap:
+            due = policy.deputy_deadline(std, on) or add_months(
+                on, policy.deputies_months_to_standard)
+            data: dict[str, Any] = {"unit": unit.id, "deputies": unit.deputies,
+                                    "standard": cap, "merged_on": on.isoformat(),
+                                    "source": std.source}
+            if merged > 1 and cap != std.max_deputies:
+                data["bodies_merged"] = merged
+            if std.deadline_on is not None:
+                data["fixed_date"] = True
+            out.append(NewDeadline(DeadlineKind.DEPUTIES_STANDARD, max(due, on), (unit.id,),
+                                   data))
     terms = proposal.pilot
     if terms is not None:
         places = tuple(terms.places)
@@ -135,11 +155,12 @@ def judge_deadline(deadline: Deadline, graph: OrgGraph, inst: Instance,
                 (unit_id, pid), {"unit": unit_id, "standard": standard, "due": due})
         if deputies <= standard:
             return None
+        fixed = " (a fixed date)" if deadline.data.get("fixed_date") else ""
         return Finding(
             "DEADLINE-DEPUTIES-MISSED", Severity.ERROR,
             f"{unit_id} still has {deputies} deputy heads on {due}, above the standard of "
-            f"{standard}, 60 months after the merger of {deadline.data.get('merged_on')} "
-            f"(proposal {pid})",
+            f"{standard}: the deadline{fixed} set by the merger of "
+            f"{deadline.data.get('merged_on')} (proposal {pid})",
             (pid, unit_id), {"due_on": due, "deputies": deputies, "standard": standard})
     if kind in (DeadlineKind.INTERIM_REVIEW, DeadlineKind.FINAL_REVIEW):
         wanted = "interim" if kind is DeadlineKind.INTERIM_REVIEW else "final"

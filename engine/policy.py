@@ -28,7 +28,14 @@ from mergepilot.orgchart import (
     Unit,
     read_data,
 )
-from mergepilot.workflows import CoverageTarget, ProposalKind, validation_problems
+from mergepilot.workflows import (
+    MERGING_KINDS,
+    CoverageTarget,
+    Proposal,
+    ProposalKind,
+    add_months,
+    validation_problems,
+)
 
 from .errors import InvalidPolicy
 
@@ -47,17 +54,62 @@ class _Model(BaseModel):
 
 
 class DeputyStandard(_Model):
-    """The standard number of deputy heads of the units it matches (first match wins)."""
+    """The standard number of deputy heads of the units it matches (first match wins).
+
+    After a merger of ``n`` bodies the standard of the merged unit is
+    ``merged_cap[n]`` when given (2025 guidance: a ministry-level body merged from 2 has
+    at most 6 deputies, from 3 at most 7), else ``max_deputies`` plus ``merged_bonus[n]``
+    (+1 for 2 bodies, +2 for 3), never above ``max_after_merger`` (7). A count of bodies
+    above the largest key uses the largest key. Deputies above it must be back at it by
+    ``deadline_on`` (Conclusion 187-KL/TW: the end of 2030) when given, else within
+    ``Policy.deputies_months_to_standard`` of the merger. The defaults (no bonus, no
+    fixed date) are the rule before 2025."""
 
     level: Level
     bloc: Bloc | None = None
     kind: Text | None = None
     max_deputies: Count
+    merged_cap: dict[Annotated[int, Field(ge=2)], Count] = Field(
+        default_factory=dict, description="bodies merged -> the deputy cap of the merged "
+        "unit, replacing max_deputies (2025: {2: 6, 3: 7} for a ministry-level body)")
+    merged_bonus: dict[Annotated[int, Field(ge=2)], Count] = Field(
+        default_factory=dict, description="bodies merged -> deputies allowed above "
+        "max_deputies after the merger (2025: {2: 1, 3: 2})")
+    max_after_merger: Count | None = Field(
+        default=None, description="never more deputies than this after a merger (2025: 7)")
+    deadline_on: date | None = Field(
+        default=None, description="fixed date by which deputies must be back at the standard "
+        "(Conclusion 187-KL/TW: 2030-12-31); default: deputies_months_to_standard after "
+        "the merger")
     source: Text = ""
 
     def matches(self, unit: Unit) -> bool:
         return (unit.level == self.level and (self.bloc is None or unit.bloc == self.bloc)
                 and (self.kind is None or unit.kind == self.kind))
+
+    def cap(self, merged: int = 1) -> int:
+        """The standard for a unit merged from ``merged`` bodies (1: not merged)."""
+        def by_count(table: dict[int, int]) -> int | None:
+            keys = [k for k in table if k <= merged]
+            return table[max(keys)] if keys else None
+
+        if merged < 2:
+            return self.max_deputies
+        cap = by_count(self.merged_cap)
+        if cap is None:
+            cap = self.max_deputies + (by_count(self.merged_bonus) or 0)
+        if self.max_after_merger is not None:
+            cap = min(cap, self.max_after_merger)
+        return cap
+
+
+def bodies_merged(proposal: Proposal) -> int:
+    """How many bodies a change makes one, for :meth:`DeputyStandard.cap` (1 when it
+    merges none): the units listed and, for absorb, the unit that absorbs."""
+    p = proposal
+    if p.kind not in MERGING_KINDS or not p.units:
+        return 1
+    return len(dict.fromkeys(p.unit_ids()))
 
 
 class UnitMatch(_Model):
@@ -219,6 +271,17 @@ class Policy(_Model):
     def deputy_standard(self, unit: Unit) -> DeputyStandard | None:
         """The first standard that matches ``unit``; None when none does."""
         return next((s for s in self.deputies_standard if s.matches(unit)), None)
+
+    def deputy_deadline(self, standard: DeputyStandard, merged_on: date | None
+                        ) -> date | None:
+        """When deputies above ``standard`` after a merger on ``merged_on`` must be back at
+        it: the standard's fixed ``deadline_on``, else ``deputies_months_to_standard``
+        later (None when the merger is undated and no fixed date applies)."""
+        if standard.deadline_on is not None:
+            return standard.deadline_on
+        if merged_on is None:
+            return None
+        return add_months(merged_on, self.deputies_months_to_standard)
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -11,17 +11,26 @@ The output is deterministic (same sample, same bytes).
   advisory body stuck for legal reasons, the 2020 administrative-unit mergers, attrition.
 * ``quang_ngai_concurrent_posts.yaml`` -- a cautious alternative: concurrent posts
   instead of Party-state mergers, deputies cut to the standard at once, less attrition.
+* ``two_tier_2025.yaml`` -- the 2025 reorganisation on the sample: provincial
+  departments and Party boards merged as at the centre (2025-03-01), the district level
+  abolished on 2025-07-01 with each district body's functions and staff going to the
+  provincial body that leads the same work, and the communes merged to about a third
+  (bordering communes, inside each former district), under the 2025 deputy caps and the
+  2030 deadline. The merger of the province with its neighbour is not modelled: the sample
+  holds no neighbour province (see the README, "The 2025 reorganisation").
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mergepilot.orgchart import Org, sample_org
+from mergepilot.orgchart import Org, OrgGraph, Role, sample_org
+from mergepilot.workflows import apply_proposal, proposal_from_data
 
 OUT = Path(__file__).resolve().parent.parent / "engine" / "planning" / "plans"
 
@@ -284,6 +293,189 @@ def concurrent_posts(s: Sample) -> dict[str, Any]:
     }
 
 
+# -- 2025: two-tier local government ---------------------------------------------------
+
+D2025, ABOLISH, CENTRE_2025 = date(2025, 3, 1), date(2025, 7, 1), date(2025, 2, 18)
+REGS_2025 = ["18-NQ/TW"]
+#: provincial mergers mirroring Resolution 176/2025/QH15 at the centre, and the Party
+#: boards: (units, into or new unit id, new name or None, title)
+PROVINCE_2025: list[tuple[list[str], str, str | None, str]] = [
+    (["QNG-SKHDT"], "QNG-STC", None, "Sáp nhập Sở Kế hoạch và Đầu tư vào Sở Tài chính"),
+    (["QNG-SGTVT"], "QNG-SXD", None, "Sáp nhập Sở Giao thông vận tải vào Sở Xây dựng"),
+    (["QNG-SNN", "QNG-STNMT"], "QNG-SNNMT", "Sở Nông nghiệp và Môi trường",
+     "Hợp nhất Sở Nông nghiệp và PTNT với Sở Tài nguyên và Môi trường"),
+    (["QNG-STTTT"], "QNG-SKHCN", None,
+     "Sáp nhập Sở Thông tin và Truyền thông vào Sở Khoa học và Công nghệ"),
+    (["QNG-SLDTBXH"], "QNG-SNV", None,
+     "Sáp nhập Sở Lao động - Thương binh và Xã hội vào Sở Nội vụ"),
+    (["QNG-BDV"], "QNG-BTG", None, "Hợp nhất Ban Tuyên giáo và Ban Dân vận Tỉnh ủy"),
+    # public service units too (Resolution 19-NQ/TW); the district health centres' work
+    # then meets one provincial hospital, not two
+    (["QNG-BVSN"], "QNG-BVDK", None,
+     "Sáp nhập Bệnh viện Sản - Nhi vào Bệnh viện Đa khoa tỉnh"),
+]
+POLICY_2025: dict[str, Any] = {
+    "deputies_standard": [
+        {"level": "central", "max_deputies": 5, "merged_cap": {2: 6, 3: 7},
+         "max_after_merger": 7, "deadline_on": date(2030, 12, 31),
+         "source": "2025 guidance: a ministry-level body merged from 2 bodies at most 6 "
+                   "deputies, from 3 at most 7; Conclusion 187-KL/TW: by the end of 2030"},
+        {"level": "province", "max_deputies": 3, "merged_bonus": {2: 1, 3: 2},
+         "max_after_merger": 7, "deadline_on": date(2030, 12, 31),
+         "source": "Decree 107/2020/NĐ-CP (3 deputy directors); 2025 guidance: +1 after a "
+                   "merger of 2 bodies, +2 of 3, never more than 7; Conclusion 187-KL/TW: "
+                   "by the end of 2030"},
+    ],
+    "admin_standards": {"base": "resolution_76_2025"},
+    "coverage_targets": [],
+}
+
+
+def receivers(g: OrgGraph) -> dict[str, str | None]:
+    """District body -> the provincial body that takes its functions and staff, on ``g``
+    (the org after the 2025 provincial mergers): the one that leads most of the functions
+    the body leads, among those that would not give a function a second lead (a receiver
+    takes the lead of what it is handed). When every choice would, and provincial bodies
+    already lead all the body's work, no receiver: its work stays with them and its staff
+    end (noted); the district bodies that two provincial bodies' work meets in."""
+    prov = [u.id for u in g.units(level="province")]
+    leads = {u: {a.function for a in g.assignments(u) if a.role == Role.LEAD} for u in prov}
+    does = {u: set(g.functions_of(u)) for u in prov}
+    count = Counter(f for p in prov for f in leads[p])
+    led = {f for f, n in count.items() if n == 1}  # one lead now: a second is an overlap
+    out: dict[str, str | None] = {}
+    for u in sorted(x.id for x in g.units(level="district")):
+        own = {a.function for a in g.assignments(u) if a.role == Role.LEAD}
+
+        def clash(p: str, own: set[str] = own) -> int:
+            return len({f for f in own - leads[p] if f in led})
+
+        best = max(prov, key=lambda p, own=own: (-clash(p), len(own & leads[p]),
+                                                  len(own & does[p]), p))
+        out[u] = None if clash(best) and own <= set(count) else best
+    return out
+
+
+def _groups(s: Sample, district: str, size: int = 3) -> list[list[str]]:
+    """The communes of ``district`` in groups of about ``size`` that border each other:
+    grown from the smallest commune left, by the smallest bordering one; a commune left
+    alone joins a bordering group."""
+    ids = sorted(t for t, x in s.territories.items() if x.parent == district)
+    left = set(ids)
+    pop = {t: s.territories[t].population or 0 for t in ids}
+    groups: list[list[str]] = []
+    while left:
+        seed = min(left, key=lambda t: (pop[t], t))
+        group = [seed]
+        left.discard(seed)
+        while len(group) < size:
+            near = sorted({b for t in group for b in s.territories[t].borders} & left,
+                          key=lambda t: (pop[t], t))
+            if not near:
+                break
+            group.append(near[0])
+            left.discard(near[0])
+        groups.append(group)
+    for g in [g for g in groups if len(g) == 1]:
+        near = [h for h in groups if h is not g and len(h) > 1 and set(h) & set(
+            s.territories[g[0]].borders)]
+        if near:
+            min(near, key=len).extend(g)
+            groups.remove(g)
+    return groups
+
+
+def commune_mergers(s: Sample) -> list[dict[str, Any]]:
+    """Bordering communes of each former district merged into the most populous one, with
+    their Party committee, People's Committee and Front committee; Lý Sơn's communes
+    become the special zone (đặc khu) of Lý Sơn, an island (Article 3a)."""
+    out: list[dict[str, Any]] = []
+    regs = REGS_2025
+    districts = sorted(t for t, x in s.territories.items() if x.level == "district")
+    for d in districts:
+        for group in _groups(s, d, 10 if d == "LS" else 3):
+            if len(group) < 2:
+                continue
+            into = max(group, key=lambda t: (s.territories[t].population or 0, t))
+            rest = [t for t in group if t != into]
+            p: dict[str, Any] = {
+                "id": f"AU25-{into}", "kind": "admin_unit_merger",
+                "title": "Sắp xếp " + ", ".join(s.name(t) for t in rest)
+                         + f" vào {s.name(into)}",
+                "territories": rest, "into_territory": into,
+                "units": [f"{t}-UB" for t in rest], "into": f"{into}-UB",
+                "unit_merges": [{"units": [f"{t}-{suf}" for t in rest], "into":
+                                 f"{into}-{suf}"} for suf in ("DU", "MT")],
+                "submitted": date(2025, 4, 15), "approved": date(2025, 6, 16),
+                "effective": ABOLISH, "regulations": regs, "drafted_by": "QNG-UBND"}
+            if d == "LS":
+                p.update(id="AU25-LSDK", title="Thành lập đặc khu Lý Sơn",
+                         territories=group, into_territory=None, new_territory={
+                             "id": "LSDK", "name": "Đặc khu Lý Sơn", "level": "commune",
+                             "parent": "QNG", "type": "special_zone",
+                             "special": ["island"]})
+            out.append(p)
+    return out
+
+
+def two_tier(s: Sample, org: Org) -> dict[str, Any]:
+    props: list[dict[str, Any]] = []
+    for units, target, new_name, title in PROVINCE_2025:
+        p: dict[str, Any] = {"id": f"P25-{target.removeprefix('QNG-')}", "title": title,
+                             "submitted": CENTRE_2025, "approved": date(2025, 2, 25),
+                             "effective": D2025, "regulations": REGS_2025,
+                             "drafted_by": "QNG-BTC"}
+        if new_name is None:
+            p.update(kind="absorb", units=units, into=target)
+        else:
+            first = s.units[units[0]]
+            p.update(kind="amalgamate", units=units, new_unit={
+                "id": target, "name": new_name, "bloc": first.bloc.value, "level": "province",
+                "territory": "QNG", "parent": first.parent, "kind": first.kind,
+                "staff_quota": s.sum(units, "staff_quota"),
+                "staff_actual": s.sum(units, "staff_actual"),
+                "divisions": s.sum(units, "divisions"),
+                "deputies": s.sum(units, "deputies") + len(units) - 1})
+        props.append(p)
+    props.append({"id": "P25-BTGDV-NAME", "kind": "rename", "units": ["QNG-BTG"],
+                  "name_after": "Ban Tuyên giáo và Dân vận Tỉnh ủy",
+                  "title": "Đổi tên Ban Tuyên giáo Tỉnh ủy", "submitted": CENTRE_2025,
+                  "approved": date(2025, 2, 25), "effective": D2025,
+                  "regulations": REGS_2025, "drafted_by": "QNG-BTC"})
+    props.append({"id": "P25-SDTTG-NAME", "kind": "rename", "units": ["QNG-BDT"],
+                  "name_after": "Sở Dân tộc và Tôn giáo",
+                  "title": "Ban Dân tộc tỉnh thành Sở Dân tộc và Tôn giáo",
+                  "submitted": CENTRE_2025, "approved": date(2025, 2, 25),
+                  "effective": D2025, "regulations": REGS_2025, "drafted_by": "QNG-SNV"})
+    after = OrgGraph(org)
+    for p in props:
+        apply_proposal(after, proposal_from_data(p))
+    props.append({
+        "id": "ABOLISH-DISTRICTS", "kind": "abolish_level", "level": "district",
+        "title": "Kết thúc hoạt động của đơn vị hành chính cấp huyện (chính quyền địa "
+                 "phương hai cấp)",
+        "bodies_to": receivers(after), "staff_goes": "follow",
+        "submitted": date(2025, 4, 15), "approved": date(2025, 6, 16), "effective": ABOLISH,
+        "regulations": REGS_2025, "drafted_by": "QNG-BTC"})
+    props += commune_mergers(s)
+    return {
+        "name": "Quảng Ngãi 2025: chính quyền địa phương hai cấp",
+        "description": (
+            "The 2025 reorganisation on the sample province: provincial departments and "
+            "Party boards merged as the ministries were (Resolution 176/2025/QH15, "
+            "2025-03-01); the district level abolished on 2025-07-01, each district body "
+            "handing its functions and staff to the provincial body that leads the same "
+            "work; bordering communes merged to about a third, Lý Sơn becoming a special "
+            "zone (Resolution 76/2025/UBTVQH15 standards); the 2025 deputy caps with "
+            "compliance by the end of 2030 (Conclusion 187-KL/TW). The merger with a "
+            "neighbouring province (Resolution 202/2025/QH15) is not modelled: the sample "
+            "holds no neighbour. Illustrative: the sample's figures are made up."),
+        "baseline_year": 2015, "start": date(2025, 1, 1), "end": date(2025, 12, 31),
+        "territory": "QNG", "attrition": {"rate": 0.0, "quota": True},
+        "policy": POLICY_2025, "proposals": props,
+    }
+
+
 class _NoAliases(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -300,6 +492,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     _dump(story(s), OUT / "quang_ngai_2018_2021.yaml")
     _dump(concurrent_posts(s), OUT / "quang_ngai_concurrent_posts.yaml")
+    _dump(two_tier(s, sample_org()), OUT / "two_tier_2025.yaml")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,15 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      {**MERGE_OFFICES, "submitted": "2019-03-01", "approved": "2019-04-01"}),
     ("CHANGE-ILLEGAL", {**MERGE_OFFICES, "new_unit": new_unit("D1-VPC", parent="D1-VP")},
      MERGE_OFFICES),
+    # an official area kept that differs from the members' sum (16 + 10 km2)
+    ("CHANGE-NOTE", {"kind": "admin_unit_merger", "territories": ["C1", "C2"],
+                     "new_territory": {**C12, "area_km2": 30}},
+     {"kind": "admin_unit_merger", "territories": ["C1", "C2"],
+      "new_territory": {**C12, "area_km2": 26}}),
+    # Article 3a: a merged island commune below the standard is exempt, not below it
+    ("ADMIN-STANDARD-EXEMPT", {"kind": "admin_unit_merger", "territories": ["C1", "C2"],
+                               "new_territory": {**C12, "special": ["island"]}},
+     {"kind": "admin_unit_merger", "territories": ["C1", "C2"], "new_territory": C12}),
 ]
 
 

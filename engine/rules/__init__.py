@@ -4,7 +4,7 @@ Each module registers its rules on import; :data:`RULES` is then put in run orde
 findings come out in the same order every time (references first).
 """
 
-from . import admin, coverage, deputies, growth, leads, legal, references, scope
+from . import admin, coverage, deputies, growth, leads, legal, notes, references, scope
 from .core import RULE_CODES, RULES, PlanContext, Rule, RuleCode, RuleContext
 from .order import order_proposals
 from .validate import validate_plan, validate_proposal
@@ -23,6 +23,7 @@ __all__ = [
 
 _ORDER = ("references", "date_order", "same_scope", "forbidden", "regulations_relied_on",
           "admin_adjacent", "one_lead_snapshot", "no_growth", "one_lead", "deputies",
+          "change_notes",
           "admin_result", "admin_left_below_standard", "coverage_targets", "policy_matches")
 RULES.sort(key=lambda r: _ORDER.index(r.name))
-_ = (admin, coverage, deputies, growth, leads, legal, references, scope)
+_ = (admin, coverage, deputies, growth, leads, legal, notes, references, scope)

@@ -83,6 +83,9 @@ _CODES = [
     RuleCode("ADMIN-RESULT-UNKNOWN", W, "whether the merged territory meets the standard "
              "cannot be judged: its area or population is unknown",
              "Resolution 1211/2016/UBTVQH13"),
+    RuleCode("ADMIN-STANDARD-EXEMPT", INFO, "a territory below the standard is kept (or a "
+             "merged one judged) exempt for its special characteristics: border, island, "
+             "ethnic minority", "Article 3a of Resolution 1211/2016/UBTVQH13"),
     RuleCode("ADMIN-BELOW-STANDARD", W, "(plan) a territory below the policy share of both "
              "the area and the population standard is left unmerged by the plan",
              "Resolution 37-NQ/TW"),
@@ -98,14 +101,19 @@ _CODES = [
              "DOMAIN 'Legal basis'"),
     RuleCode("REF-UNKNOWN-ID", E, "an id the proposal names is not in the org",
              "file integrity"),
-    RuleCode("REF-ID-TAKEN", E, "the new unit or territory has an id already in the org",
-             "file integrity"),
+    RuleCode("REF-ID-TAKEN", E, "the new unit, territory, part of a split, post or person "
+             "has an id already in the org", "file integrity"),
     RuleCode("REF-SELF-MERGE", E, "a unit, territory or post is merged into itself",
              "file integrity"),
     RuleCode("REF-MERGED-TWICE", E, "a unit or territory is listed twice, or merged away "
              "by an earlier proposal of the plan", "file integrity"),
     RuleCode("REF-DATE-ORDER", E, "dates out of order (submitted <= approved <= effective; "
              "pilot start <= interim review <= final review)", "file integrity"),
+    RuleCode("CHANGE-NOTE", W, "the change did something a planner should know but that "
+             "is not an error, from the change record's notes (`data.note`): an official "
+             "area or population kept that differs from the members' sum, staff quota that "
+             "ends, a function handed to nobody that is led nowhere else; a post that ends "
+             "is info", "org model"),
     RuleCode("CHANGE-ILLEGAL", E, "the org graph refuses the change (e.g. a reports-to "
              "cycle, a new unit at another level than its territory)", "org model"),
     RuleCode("COVERAGE-TARGET", W, "(plan) fewer places run a pilot model than the target, "
@@ -139,6 +147,9 @@ class RuleContext:
     record: ChangeRecord | None = None
     #: function -> territory -> ids of lead units, for the functions the change touches
     leads_before: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    #: old territory -> the territory holding it after the change (set by the one-lead
+    #: snapshot when it depends on the org before the change)
+    tmap: dict[str, str] | None = None
 
     def finding(self, code: str, message: str, ids: Iterable[str] = (),
                 severity: Severity | None = None, **data: Any) -> Finding:

@@ -7,6 +7,7 @@ from datetime import date
 from itertools import pairwise
 
 from mergepilot.orgchart import Finding, OrgGraph, UnknownId
+from mergepilot.workflows import ProposalKind
 
 from .core import RuleContext, rule
 
@@ -18,7 +19,8 @@ def _exists(graph: OrgGraph, kind: str, ident: str) -> bool:
         return graph.has_unit(ident)
     if kind == "territory":
         return graph.has_territory(ident)
-    getter = {"post": graph.post, "function": graph.function, "regulation": graph.regulation}
+    getter = {"post": graph.post, "function": graph.function, "regulation": graph.regulation,
+              "person": graph.person}
     try:
         getter[kind](ident)
     except UnknownId:
@@ -67,7 +69,16 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
                               "org", [nt.id], field="new_territory.id")
     if p.pilot is not None:
         wanted += [("territory", t, "pilot.places") for t in p.pilot.places]
+    more, taken = _reform_fields(ctx)
+    wanted += more
+    for kind, ident, field in taken:
+        yield ctx.finding("REF-ID-TAKEN", f"{kind} id {ident!r} ({field}) is already in the "
+                          "org", [ident], field=field, kind=kind)
     for kind, ident, field in wanted:
+        if kind == "part":
+            yield ctx.finding("REF-UNKNOWN-ID", f"{ident!r} ({field}) is not a part of the "
+                              "split (parts)", [ident], field=field, kind=kind)
+            continue
         if _exists(g, kind, ident):
             continue
         if ident in ctx.gone and kind in ("unit", "territory"):
@@ -100,6 +111,54 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
     for field, ident in selfs:
         yield ctx.finding("REF-SELF-MERGE", f"{ident!r} cannot be merged into itself "
                           f"({field})", [ident], field=field)
+
+
+def _reform_fields(ctx: RuleContext
+                   ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(kind, id, field) the 2025 kinds' fields name that must exist, and those that must
+    not (new posts, new persons, parts of a split that do not keep the old id)."""
+    p, g = ctx.proposal, ctx.graph
+    wanted: list[tuple[str, str, str]] = []
+    taken: list[tuple[str, str, str]] = []
+    wanted += [("function", c, "functions") for c in p.functions]
+    for code, src in p.functions_from.items():
+        wanted += [("function", code, "functions_from"), ("unit", src, "functions_from")]
+    new_people = {x.id for x in p.new_persons}
+    for x in p.new_persons:
+        if _exists(g, "person", x.id):
+            taken.append(("person", x.id, "new_persons"))
+    for i, post in enumerate(p.new_posts):
+        if _exists(g, "post", post.id):
+            taken.append(("post", post.id, f"new_posts[{i}].id"))
+        if post.holder is not None and post.holder not in new_people:
+            wanted.append(("person", post.holder, f"new_posts[{i}].holder"))
+    whole = p.units[0] if p.kind == ProposalKind.SPLIT and p.units else None
+    part_ids = {x.id for x in p.parts}
+    for i, part in enumerate(p.parts):
+        if part.id != whole and g.has_unit(part.id):
+            taken.append(("unit", part.id, f"parts[{i}].id"))
+        if part.territory != p.result_territory():
+            wanted.append(("territory", part.territory, f"parts[{i}].territory"))
+        if part.parent is not None and part.parent not in part_ids:
+            wanted.append(("unit", part.parent, f"parts[{i}].parent"))
+        wanted += [("regulation", r, f"parts[{i}].regulations") for r in part.regulations]
+    to_parts: list[tuple[str, str, str, str]] = [
+        *(("function", k, v, "split_functions") for k, v in p.split_functions.items()),
+        *(("unit", k, v, "children_to") for k, v in p.children_to.items())]
+    if p.kind == ProposalKind.SPLIT:
+        to_parts += [("post", k, v, "posts_to") for k, v in p.posts_to.items()]
+    else:
+        for k, v in p.posts_to.items():
+            wanted += [("post", k, "posts_to"), ("unit", v, "posts_to")]
+    for kind, k, v, field in to_parts:
+        wanted.append((kind, k, field))
+        if v not in part_ids:
+            wanted.append(("part", v, field))
+    for body, receiver in p.bodies_to.items():
+        wanted.append(("unit", body, "bodies_to"))
+        if receiver is not None:
+            wanted.append(("unit", receiver, "bodies_to"))
+    return wanted, taken
 
 
 def _pairs(*named: tuple[str, date | None]) -> Iterator[tuple[str, date, str, date]]:

@@ -24,8 +24,15 @@ def same_scope(ctx: RuleContext) -> Iterator[Finding]:
             olds.append(p.new_territory)
         levels = sorted({t.level.value for t in olds})
         if len(levels) > 1:
+            into = p.result_territory()
+            inside = into is not None and all(
+                t.parent == into for t in olds if t.id != into)
+            hint = (f"; to fold the territories into {into!r} and end their level, use a "
+                    "proposal of kind abolish_level (with 'territories' and 'bodies_to')"
+                    if inside else "")
             yield ctx.finding("SCOPE-LEVEL", "territories merged are at different levels: "
-                              + ", ".join(levels), [t.id for t in olds], levels=levels)
+                              + ", ".join(levels) + hint, [t.id for t in olds],
+                              levels=levels)
     units = ctx.merged_units()
     if not units:
         return

@@ -31,10 +31,16 @@ def _check(graph: OrgGraph, proposal: Proposal, policy: Policy,
     """Findings for one proposal, and the change left applied on ``graph`` (if any)."""
     ctx = RuleContext(graph, proposal, policy, proposals, gone, running_on)
     findings: list[Finding] = []
-    rules = RULES if codes is None else [r for r in RULES if set(r.codes) & set(codes)]
+    wanted = None if codes is None else set(codes)
+    if wanted is not None and "CHANGE-ILLEGAL" in wanted:
+        # the findings that explain a refusal (so CHANGE-ILLEGAL is not said twice)
+        wanted |= {c for c in RULE_CODES if c.startswith("REF-")} | {"SCOPE-LEVEL"}
+    rules = RULES if wanted is None else [r for r in RULES if set(r.codes) & wanted]
     for r in rules:
         if r.phase == "before":
             findings.extend(r.fn(ctx))
+    explained = any((f.code.startswith("REF-") or f.code == "SCOPE-LEVEL")
+                    and f.severity == "error" for f in findings)
     if codes is not None:
         findings = [f for f in findings if f.code in codes]
         if "CHANGE-ILLEGAL" not in codes and not any(r.phase == "after" for r in rules):
@@ -42,8 +48,9 @@ def _check(graph: OrgGraph, proposal: Proposal, policy: Policy,
     try:
         record = apply_proposal(graph, proposal)
     except (IllegalChange, UnknownId) as exc:
-        # Unknown ids and self-merges are already reported; anything else is new.
-        if not any(f.code.startswith("REF-") and f.severity == "error" for f in findings):
+        # Unknown ids, self-merges and a mix of levels are already reported (the graph
+        # refuses them for that reason); anything else is new.
+        if not explained:
             findings.append(ctx.finding("CHANGE-ILLEGAL", f"the org refuses the change: {exc}",
                                         [proposal.id]))
         return findings, None
