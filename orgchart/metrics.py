@@ -1,7 +1,7 @@
 """What planners count: units, staff, leaders and divisions, by bloc, level and territory,
 and the change against a baseline.
 
-Percentages are exact decimals rounded half-up to two places, as the seeds report them:
+Percentages are exact decimals rounded half-up to two places, as the source documents report them:
 389 posts cut of 3,422 is 11.37%, never 11.369999.
 
 A figure that some unit lacks (staff quota, staff actual, deputies, divisions: None in the

@@ -6,7 +6,7 @@ The plans name the sample's real unit, post and territory ids and compute the st
 figures of merged units from the sample, so regenerate them whenever the sample changes.
 The output is deterministic (same sample, same bytes).
 
-* ``quang_ngai_2018_2021.yaml`` -- the seeds' story: the 2018 action programme's pilots,
+* ``quang_ngai_2018_2021.yaml`` -- the source documents' story: the 2018 action programme's pilots,
   Regulation 208 ending the Propaganda/Political Training pilot, the Front's common
   advisory body stuck for legal reasons, the 2020 administrative-unit mergers, attrition.
 * ``quang_ngai_concurrent_posts.yaml`` -- a cautious alternative: concurrent posts
@@ -67,7 +67,8 @@ POLICY_208 = {  # the sample's unit kinds are generic; match by the functions th
                    "leads": ["PROP-PROPAGANDA"]},
                   {"level": "district", "kinds": ["center"], "leads": ["PROP-THEORY"]}],
         "reason": "Quy định 208-QĐ/TW (08/11/2019): Trung tâm Chính trị cấp huyện là đơn vị "
-                  "riêng, không hợp nhất với Ban Tuyên giáo (seed 000)",
+                  "riêng, không hợp nhất với Ban Tuyên giáo (Kết luận Hội nghị Tỉnh ủy "
+                  "Quảng Ngãi lần thứ 4, khóa XX)",
     }],
 }
 
@@ -216,7 +217,8 @@ def story(s: Sample) -> dict[str, Any]:
         events.append(
             {"on": date(2019, 4, 15), "proposal": pid, "trigger": "suspend",
              "reason": "vướng mắc pháp lý: Điều lệ các đoàn thể không cho phép cơ quan tham "
-                       "mưu chung; không thể vận hành theo Đề án đã phê duyệt (seed 000)"})
+                       "mưu chung; không thể vận hành theo Đề án đã phê duyệt (Kết luận Hội nghị "
+                                 "Tỉnh ủy Quảng Ngãi lần thứ 4, khóa XX)"})
         # The pilot moved the district's commune Front committees under the common body;
         # where communes merge in 2020 it must be unwound first, or the exact unwind is
         # refused (the org moved on), as the engine would tell a real planner.
@@ -241,7 +243,8 @@ def story(s: Sample) -> dict[str, Any]:
     return {
         "name": "Quảng Ngãi 2018-2021: kịch bản theo tài liệu",
         "description": (
-            "The seeds' story on the sample province: the 2018 action programme's pilots "
+            "The source documents' story on the sample province: the 2018 action programme's "
+            "pilots "
             "(Kế hoạch 125-KH/TU, Kết luận 34-KL/TW), Regulation 208-QĐ/TW ending the "
             "Propaganda/Political Training pilot in Lý Sơn and Đức Phổ, the Front's common "
             "advisory body stuck for legal reasons in Bình Sơn and Lý Sơn, the 2020 "
@@ -325,6 +328,9 @@ POLICY_2025: dict[str, Any] = {
          "source": "Decree 107/2020/NĐ-CP (3 deputy directors); 2025 guidance: +1 after a "
                    "merger of 2 bodies, +2 of 3, never more than 7; Conclusion 187-KL/TW: "
                    "by the end of 2030"},
+        {"level": "commune", "max_deputies": 2, "merged_bonus": {2: 1, 3: 2},
+         "max_after_merger": 7, "deadline_on": date(2030, 12, 31),
+         "source": "2025 guidance; Conclusion 187-KL/TW"},
     ],
     "admin_standards": {"base": "resolution_76_2025"},
     "coverage_targets": [],

@@ -1,8 +1,8 @@
 """``mergepilot demo``: the main job on the shipped sample province.
 
-Runs the shipped story plan (the seeds' 2018-2021 story) on the sample province against
-its 2015 baseline, on a temporary SQLite file that is removed afterwards (``--store`` to
-keep it), prints a short summary and writes the HTML report.
+Runs the shipped story plan (the 2018-2021 story of the source documents) on the sample
+province against its 2015 baseline, on a temporary SQLite file that is removed afterwards
+(``--store`` to keep it), prints a short summary and writes the HTML report.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def demo(
     force: bool = typer.Option(False, "--force", help="Replace --out and --json files that "
                                "exist (never an input or a database)."),
 ) -> None:
-    """Simulate the seeds' 2018-2021 story on the sample province (Quảng Ngãi) and write
-    an HTML report: pilots, Regulation 208 ending one, the 2020 mergers, attrition."""
+    """Simulate the 2018-2021 story of the source documents on the sample province (Quảng
+    Ngãi) and write an HTML report: pilots, Regulation 208 ending one, the 2020 mergers,
+    attrition."""
     inputs = [plan, _sqlite_path(store)]
     # The default report file is the demo's own: running the demo twice replaces it.
     out_force = force or out == DEFAULT_OUT

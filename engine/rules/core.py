@@ -63,9 +63,11 @@ _CODES = [
     RuleCode("NO-GROWTH-EXCEPTION", INFO, "growth allowed by the approved exception proposal "
              "named in `exception_ref`", "DOMAIN 'No growth'"),
     RuleCode("ONE-LEAD-DUPLICATE", E, "after the change a function has two or more leads in "
-             "one territory (an overlap the change creates)", "seed 000; 'one task, one lead'"),
+             "one territory (an overlap the change creates)",
+             "Quảng Ngãi Conclusion (2021); 'one task, one lead'"),
     RuleCode("ONE-LEAD-GAP", E, "a function led before the change is led by nobody in that "
-             "territory after it (a gap)", "seed 000; 'one task, one lead'"),
+             "territory after it (a gap)",
+             "Quảng Ngãi Conclusion (2021); 'one task, one lead'"),
     RuleCode("SCOPE-TERRITORY", E, "the units merged (or the new unit) serve different "
              "territories; allowed only within an administrative-unit merger",
              "DOMAIN 'kinds of change'"),
@@ -75,7 +77,7 @@ _CODES = [
              "state, as the pilots do)", "Conclusion 34-KL/TW pilots"),
     RuleCode("DEPUTIES-ABOVE-STANDARD", W, "the resulting unit has more deputy heads than the "
              "standard; `data.deadline` is the date they must be back at it",
-             "seed 000; Decrees 107/2020, 108/2020"),
+             "Quảng Ngãi Conclusion (2021); Decrees 107/2020, 108/2020"),
     RuleCode("ADMIN-NOT-ADJACENT", E, "the territories merged do not form one connected area "
              "(each must border another)", "Resolution 37-NQ/TW"),
     RuleCode("ADMIN-RESULT-BELOW-STANDARD", W, "the merged territory is still below the "
@@ -90,11 +92,11 @@ _CODES = [
              "the area and the population standard is left unmerged by the plan",
              "Resolution 37-NQ/TW"),
     RuleCode("LEGAL-FORBIDDEN", E, "a regulation in force while the change applies (or a "
-             "running pilot operates) forbids it", "policy `prohibitions`; seed 000 "
-             "(208-QĐ/TW)"),
+             "running pilot operates) forbids it",
+             "policy `prohibitions`; Quảng Ngãi Conclusion (2021) (208-QĐ/TW)"),
     RuleCode("LEGAL-NEEDS-GUIDANCE", W, "the proposal relies on a regulation to be carried "
              "out only after central guidance, which is not in force yet (severity set "
-             "per policy entry)", "policy `needs_central_guidance`; seed 001"),
+             "per policy entry)", "policy `needs_central_guidance`; Kiên Giang programme (2018)"),
     RuleCode("LEGAL-NOT-IN-FORCE", W, "a regulation relied on is not in force on the "
              "effective date (or pilot start)", "DOMAIN 'Legal basis'"),
     RuleCode("LEGAL-NO-BASIS", INFO, "the proposal names no regulation it relies on",

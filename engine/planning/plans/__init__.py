@@ -8,7 +8,7 @@ from pathlib import Path
 __all__ = ["DEMO_PLAN", "plan_path", "shipped_plans"]
 
 _PACKAGE = "mergepilot.engine.planning.plans"
-#: the seeds' story, run by ``mergepilot demo``
+#: the source documents' story, run by ``mergepilot demo``
 DEMO_PLAN = "quang_ngai_2018_2021"
 
 
