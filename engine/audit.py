@@ -584,7 +584,7 @@ def replay(target: Engine | Store | str) -> ReplayReport:
                 if last is None:
                     raise MergepilotError(f"proposal {c.proposal_id!r} has no change in "
                                           "force to revert")
-                record = graph.revert(last)
+                record = graph.undo(last)
         except (MergepilotError, ValueError) as exc:
             diffs.append(Difference("change", str(c.seq), f"cannot replay the {c.kind} of "
                                     f"{c.proposal_id}: {exc}", dict(c.record), None))

@@ -504,7 +504,8 @@ class Batch:
             if not stored:
                 raise EngineError(f"proposal {p.inst.id!r} has no change in force to revert")
             record = ChangeRecord.from_json(dict(stored[-1].record))
-        undone = self._org_to_change().revert(record)
+        # exactly when nothing changed since, else unwound keeping the later changes
+        undone = self._org_to_change().undo(record)
         self._done.append(undone)
         self._applied.pop(p.inst.id, None)
         self._work.org_changes.append((p.inst.id, seq, "revert", today, undone.to_json()))

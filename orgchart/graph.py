@@ -481,6 +481,16 @@ class OrgGraph:
         """Undo ``record`` exactly; fails, changing nothing, if the org moved on since."""
         return self.apply(record.reverse())
 
+    def undo(self, record: ChangeRecord) -> ChangeRecord:
+        """Undo ``record``: exactly (:meth:`revert`) when the org has not moved on since,
+        else by :meth:`unwind`, keeping the later changes where they still apply. This is
+        how an ended pilot is separated again; :class:`UnwindConflict` (nothing changed)
+        names what cannot be kept."""
+        try:
+            return self.revert(record)
+        except IllegalChange:  # the org moved on: a record is not as the change left it
+            return self.unwind(record)
+
     def unwind(self, record: ChangeRecord, *, moves: Mapping[str, str] | None = None,
                deltas_to: Mapping[str, str] | None = None) -> ChangeRecord:
         """Undo ``record`` (e.g. a pilot that ended) *keeping the later changes where they

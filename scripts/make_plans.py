@@ -211,7 +211,6 @@ def story(s: Sample) -> dict[str, Any]:
             {"on": date(2020, 7, 1), "proposal": pid, "trigger": "terminate",
              "outcome": "reverted", "reason": reason_208 + "; tách lại như trước thí điểm"},
         ]
-    merged_communes = {c for pair in COMMUNE_MERGERS for c in pair}
     for d in STORY["front_common_body"]:
         pid = f"{d}-FRONT-COMMON-BODY"
         events.append(
@@ -219,21 +218,13 @@ def story(s: Sample) -> dict[str, Any]:
              "reason": "vướng mắc pháp lý: Điều lệ các đoàn thể không cho phép cơ quan tham "
                        "mưu chung; không thể vận hành theo Đề án đã phê duyệt (Kết luận Hội nghị "
                                  "Tỉnh ủy Quảng Ngãi lần thứ 4, khóa XX)"})
-        # The pilot moved the district's commune Front committees under the common body;
-        # where communes merge in 2020 it must be unwound first, or the exact unwind is
-        # refused (the org moved on), as the engine would tell a real planner.
-        if any(c.startswith(d) and c[len(d):].isdigit() for c in merged_communes):
-            events += [
-                {"on": date(2019, 12, 20), "proposal": pid, "trigger": "record_final_review",
-                 "reason": "tổng kết sớm: không vận hành được do vướng mắc pháp lý"},
-                {"on": date(2019, 12, 31), "proposal": pid, "trigger": "terminate",
-                 "outcome": "reverted",
-                 "reason": "kết thúc mô hình trước khi sắp xếp đơn vị hành chính cấp xã"}]
-        else:
-            events.append(
-                {"on": CONCLUSION, "proposal": pid, "trigger": "terminate",
-                 "outcome": "reverted",
-                 "reason": "Kết luận Hội nghị Tỉnh ủy lần thứ 4 khóa XX: kết thúc mô hình"})
+        # Ended when the province ended it (the Conclusion of 2021), after the 2020
+        # commune mergers that moved its commune Front committees: the engine unwinds the
+        # pilot keeping those later changes (OrgGraph.undo).
+        events.append(
+            {"on": CONCLUSION, "proposal": pid, "trigger": "terminate",
+             "outcome": "reverted",
+             "reason": "Kết luận Hội nghị Tỉnh ủy lần thứ 4 khóa XX: kết thúc mô hình"})
     for p in props:
         if p.get("pilot", {}).get("model") == "secretary_chair":
             events.append({"on": CONCLUSION, "proposal": p["id"], "trigger": "terminate",

@@ -23,7 +23,7 @@ from mergepilot.engine.planning import (
     simulate,
 )
 from mergepilot.engine.policy import Policy
-from mergepilot.orgchart import Org, OrgGraph, count_units, sample_org
+from mergepilot.orgchart import Org, OrgGraph, count_units, sample_baseline, sample_org
 from mergepilot.workflows import InvalidProposal
 
 PILOT: dict[str, Any] = {
@@ -213,3 +213,22 @@ def test_the_legal_check_reads_a_part_of_the_org_that_judges_as_the_whole() -> N
                                          codes=["LEGAL-FORBIDDEN"]) == expected, p.id
                 checked += len(expected)
     assert checked  # the shipped plans do run into Regulation 208
+
+
+def test_the_front_pilot_ends_when_the_province_ended_it_after_the_commune_mergers() -> None:
+    """Bình Sơn's common Front body (2018) is ended in July 2021, after the 2020 commune
+    mergers moved its commune committees: the pilot is unwound keeping those changes."""
+    scenario = load_scenario(plan_path(DEMO_PLAN))  # type: ignore[arg-type]
+    result = simulate(sample_org(), scenario, baseline=sample_baseline(), overlaps=False)
+    (front,) = [p for p in result.proposals if p.id == "BS-FRONT-COMMON-BODY"]
+    assert (front.state, front.outcome) == ("terminated", "reverted")
+    ended = [e.on for e in front.entries if e.trigger == "terminate"]
+    mergers = [e.on for p in result.proposals if p.id.startswith("AU-BS")
+               for e in p.entries if e.trigger == "start"]  # Bình Sơn's commune mergers
+    assert ended and ended[0] >= date(2021, 7, 1)
+    assert not [f for f in result.findings if "BS-FRONT-COMMON-BODY" in f.finding.ids
+                and f.finding.code == "SIM-EVENT-REFUSED"]
+    end = {u.id for u in result.end_org.units}
+    assert {"BS-MTTQ", "BS-HLHPN", "BS-HND", "BS-DTN", "BS-HCCB"} <= end  # separated again
+    assert "BS-MTCQ" not in end
+    assert mergers and all(m < ended[0] for m in mergers)
