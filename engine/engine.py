@@ -6,7 +6,7 @@
     engine.load_org(org, as_of=date(2018, 1, 1))
     engine.propose(proposal, actor="Ban Tổ chức Tỉnh ủy", role="drafting_body")
     engine.fire("P-01", "approve", actor="BTV", role="standing_committee", reason="OK")
-    engine.advance_to(date(2019, 1, 1))      # 'start' fires on the effective date
+    engine.advance_to(date(2019, 1, 1), by=btv)  # 'start' fires on the effective date
     engine.org(at=date(2018, 6, 1))          # the org as it stood then
 
 Every transition is one database transaction (see :mod:`mergepilot.engine.store`): the
@@ -503,8 +503,12 @@ class Engine:
                     for p in same_day]
         return [by_id[q.id] for q in order_proposals(payloads)]
 
-    def advance_to(self, day: date) -> AdvanceReport:
+    def advance_to(self, day: date, *, by: Principal | None = None) -> AdvanceReport:
         """Move the simulated clock to ``day``, doing on the way what falls due, in date order.
+
+        ``by`` must be allowed to move the clock (:meth:`require_clock_keeper`: an admin or
+        a holder of standing_committee; on a simulation's store, :meth:`acting_as`); else
+        :class:`EngineError` and nothing changes.
 
         Approved proposals start (``start``, role ``system``) on their effective date
         (undated ones on the day the clock next moves); deadlines are judged on their due
@@ -512,6 +516,7 @@ class Engine:
         returned). Each step is its own transaction and moves the clock to its date, so
         an interrupted advance resumes where it stopped.
         """
+        self.require_clock_keeper(by)
         start = self.today
         if day < start:
             raise ClockError(f"the clock is at {start} and cannot go back to {day}")
@@ -563,9 +568,11 @@ class Engine:
         self._move_clock(day)
         return report
 
-    def move_clock_to(self, day: date) -> None:
+    def move_clock_to(self, day: date, *, by: Principal | None = None) -> None:
         """Set the simulated clock to ``day`` without firing or judging anything (a
-        simulation does that itself, day by day); it never goes back."""
+        simulation does that itself, day by day); it never goes back. ``by``: as for
+        :meth:`advance_to`."""
+        self.require_clock_keeper(by)
         self._move_clock(day)
 
     def current_org(self) -> OrgGraph:

@@ -60,7 +60,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.fire("PILOT-1", "approve", **BTV)
     eng.fire("IR-099", "return_for_revision", reason="thiếu hồ sơ", **BTV)
     eng.fire_many(FireRequest(f"IR-{i:03d}", "start", **CLOCK) for i in range(60))
-    eng.advance_to(date(2018, 7, 1))  # the pilot starts
+    eng.advance_to(date(2018, 7, 1), **BTV)  # the pilot starts
     eng.fire("PILOT-1", "record_final_review", **BTV)
     eng.fire("PILOT-1", "terminate", reason="kết thúc", params={"outcome": "reverted"}, **BTV)
     yield eng

@@ -93,7 +93,7 @@ def worker(url: str, k: int, barrier: Any, results: Any) -> None:
                 barrier.wait(timeout=120)
                 try:
                     if play == "advance":
-                        report = engine.advance_to(day_of(rnd))
+                        report = engine.advance_to(day_of(rnd), **BTV)
                         started = any(e.proposal_id == pid and e.trigger == "start"
                                       for e in report.events)
                         outcome = "won" if started else "skipped"

@@ -143,7 +143,7 @@ def test_merger_full_lifecycle(engine: Engine) -> None:
     engine.fire("P-01", "approve", reason="đồng ý", **BTV)
     assert engine.org() == before  # approved is not yet in force
 
-    report = engine.advance_to(date(2018, 12, 31))
+    report = engine.advance_to(date(2018, 12, 31), **BTV)
     assert [e.trigger for e in report.events] == ["start"]
     assert report.events[0].on == date(2018, 6, 1)
     assert report.events[0].role == "system"
@@ -170,7 +170,7 @@ def test_merger_full_lifecycle(engine: Engine) -> None:
 
 def test_event_log_is_hash_chained(engine: Engine) -> None:
     approved(engine, absorb_btc())
-    engine.advance_to(date(2018, 7, 1))
+    engine.advance_to(date(2018, 7, 1), **BTV)
     events = engine.history("P-01")
     prev = "0" * 64
     for e in events:
@@ -183,7 +183,7 @@ def test_event_log_is_hash_chained(engine: Engine) -> None:
 def test_pilot_unwind_restores_the_exact_org(engine: Engine) -> None:
     original = engine.org()
     approved(engine, pilot_btc())
-    engine.advance_to(date(2019, 12, 1))
+    engine.advance_to(date(2019, 12, 1), **BTV)
     during = engine.org()
     assert during != original and not during.has_unit("D1-BTC")
     engine.fire("PILOT-01", "record_final_review", params={"result": "ok"},
@@ -210,7 +210,7 @@ def test_org_at_a_date_survives_reopening(open_engine: Callable[[], Engine]) -> 
     approved(eng, proposal_from_data({
         "id": "P-02", "kind": "concurrent_post", "posts": ["D1-BTC-head", "D1-PNV-head"],
         "effective": "2018-03-01"}))
-    eng.advance_to(date(2019, 1, 1))
+    eng.advance_to(date(2019, 1, 1), **BTV)
     again = open_engine()
     start = again.org(at=date(2018, 1, 1))
     assert start == OrgGraph(two_districts_with_overlap())
@@ -236,7 +236,7 @@ def test_many_changes_use_periodic_snapshots(engine: Engine) -> None:
                 "staff_actual_after": i % 19, "effective": "2018-02-01"}), **DRAFTER)
     engine.fire_many([FireRequest(f"R-{i:03d}", "approve", reason="ok", **BTV)
                       for i in range(n)])
-    engine.advance_to(date(2018, 2, 1))
+    engine.advance_to(date(2018, 2, 1), **BTV)
     assert [s.reason for s in engine.store.snapshots()] == ["load", "periodic"]
     assert engine.org().unit("C1-UB").staff_actual == (n - 1) % 19
     assert engine.org(at=date(2018, 2, 1)) == engine.org()
@@ -256,7 +256,7 @@ def test_snapshots_can_be_turned_off(db_url: str) -> None:
                     "effective": "2018-02-01"}), **DRAFTER)
         eng.fire_many([FireRequest(f"R-{i:03d}", "approve", reason="ok", **BTV)
                        for i in range(n)])
-        eng.advance_to(date(2018, 2, 1))
+        eng.advance_to(date(2018, 2, 1), **BTV)
         assert [s.reason for s in eng.store.snapshots()] == ["load"]
         assert eng.org(at=date(2018, 2, 1)) == eng.org()
         assert eng.org().unit("C1-UB").staff_actual == (n - 1) % 19
@@ -272,7 +272,7 @@ def test_a_failed_batch_takes_its_org_changes_back(open_engine: Callable[[], Eng
     engine = open_engine()
     engine.load_org(two_districts_with_overlap())
     approved(engine, pilot_btc())
-    engine.advance_to(date(2018, 6, 1))
+    engine.advance_to(date(2018, 6, 1), **BTV)
     engine.fire("PILOT-01", "record_final_review", params={"result": "ok"},
                 **as_role("implementing_body", "Huyện ủy"))
     approved(engine, proposal_from_data({
@@ -390,7 +390,7 @@ def test_a_change_that_cannot_be_made_leaves_no_trace(engine: Engine) -> None:
     approved(engine, absorb_btc("P-01", "2018-03-01"))
     approved(engine, absorb_btc("P-02", "2018-06-01"))  # the same unit, absorbed twice
     counts = row_counts(engine)
-    report = engine.advance_to(date(2018, 12, 31))
+    report = engine.advance_to(date(2018, 12, 31), **BTV)
     assert [e.proposal_id for e in report.events] == ["P-01"]
     assert [f.code for f in report.findings] == ["START-FAILED"]
     assert engine.proposal("P-02").state == "approved"
@@ -506,20 +506,20 @@ def test_advance_fires_in_date_order_and_never_goes_back(engine: Engine) -> None
     approved(engine, proposal_from_data({"id": "Z-early", "kind": "internal_rearrangement",
                                          "units": ["C1-UB"], "staff_actual_after": 10,
                                          "effective": "2018-02-01"}))
-    report = engine.advance_to(date(2018, 10, 1))
+    report = engine.advance_to(date(2018, 10, 1), **BTV)
     assert [(e.proposal_id, e.on) for e in report.events] == [
         ("Z-early", date(2018, 2, 1)), ("A-late", date(2018, 9, 1))]
     with pytest.raises(ClockError):
-        engine.advance_to(date(2018, 1, 1))
+        engine.advance_to(date(2018, 1, 1), **BTV)
     with pytest.raises(ClockError):
         engine.load_org(two_districts_with_overlap(), as_of=date(2018, 1, 1))
 
 
 def test_a_pilot_approved_late_owes_its_past_reviews_at_once(engine: Engine) -> None:
     engine.propose(pilot_btc(), **DRAFTER)
-    engine.advance_to(date(2019, 7, 1))  # past the start and the interim review date
+    engine.advance_to(date(2019, 7, 1), **BTV)  # past the start and the interim review date
     engine.fire("PILOT-01", "approve", **BTV)
-    report = engine.advance_to(date(2019, 8, 1))
+    report = engine.advance_to(date(2019, 8, 1), **BTV)
     assert [(e.trigger, e.on) for e in report.events] == [("start", date(2019, 7, 1))]
     assert [(d.kind, d.resolved_on) for d in report.deadlines] == [
         ("interim_review", date(2019, 7, 1))]
@@ -533,7 +533,7 @@ def test_a_deadline_already_past_when_set_is_judged_then(engine: Engine) -> None
     lenient = Engine(engine.store, validator=lambda graph, proposal, policy: [],
                      trust="simulation")
     approved(lenient, pilot_btc().model_copy(update={"effective": date(2019, 9, 1)}))
-    report = lenient.advance_to(date(2019, 12, 1))
+    report = lenient.advance_to(date(2019, 12, 1), **BTV)
     assert [(e.trigger, e.on) for e in report.events] == [("start", date(2019, 9, 1))]
     assert [(d.kind, d.due_on, d.resolved_on, d.status) for d in report.deadlines] == [
         ("interim_review", date(2019, 6, 1), date(2019, 9, 1), "missed")]
@@ -545,7 +545,7 @@ def test_deadlines_fire_after_reopening_the_store(open_engine: Callable[[], Engi
     first.load_org(two_districts_with_overlap())
     approved(first, absorb_btc())  # D1-PNV ends with 4 deputies; the standard is 2
     approved(first, pilot_btc().model_copy(update={"id": "PILOT-02", "units": ("D1-TT",)}))
-    first.advance_to(date(2018, 7, 1))
+    first.advance_to(date(2018, 7, 1), **BTV)
     open_rows = first.deadlines(status="open")
     assert {(d.kind, d.due_on) for d in open_rows} >= {
         ("deputies_standard", date(2023, 6, 1)), ("interim_review", date(2019, 6, 1))}
@@ -554,7 +554,7 @@ def test_deadlines_fire_after_reopening_the_store(open_engine: Callable[[], Engi
     second = open_engine()
     assert second.today == date(2018, 7, 1)
     second.fire("PILOT-02", "record_final_review", **as_role("implementing_body", "Huyện ủy"))
-    report = second.advance_to(date(2023, 6, 1))
+    report = second.advance_to(date(2023, 6, 1), **BTV)
     codes = [f.code for f in report.findings]
     # both changes left D1-PNV above the standard: each set its own deadline
     assert codes == ["DEADLINE-INTERIM-REVIEW-MISSED", "DEADLINE-PILOT-END-MISSED",
@@ -568,16 +568,16 @@ def test_deadlines_fire_after_reopening_the_store(open_engine: Callable[[], Engi
     assert rows["deputies_standard"].status == "missed"
     assert rows["deputies_standard"].finding is not None
     assert rows["final_review"].status == "met"
-    assert third.advance_to(date(2030, 1, 1)).findings == []  # judged once
+    assert third.advance_to(date(2030, 1, 1), **BTV).findings == []  # judged once
 
 
 def test_deputies_back_at_the_standard_meet_the_deadline(engine: Engine) -> None:
     approved(engine, absorb_btc())
-    engine.advance_to(date(2018, 7, 1))
+    engine.advance_to(date(2018, 7, 1), **BTV)
     approved(engine, proposal_from_data({"id": "CUT", "kind": "internal_rearrangement",
                                          "units": ["D1-PNV"], "deputies_after": 2,
                                          "effective": "2020-01-01"}))
-    report = engine.advance_to(date(2024, 1, 1))
+    report = engine.advance_to(date(2024, 1, 1), **BTV)
     assert report.findings == []
     assert [(d.kind, d.status) for d in report.deadlines] == [("deputies_standard", "met")]
 

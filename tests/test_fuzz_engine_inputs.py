@@ -17,12 +17,16 @@ load_proposal + load_plan (corrupted)       1500
 mergepilot validate                          750
 mergepilot validate --policy (loader)        300
 Engine.propose                              1000
-mergepilot propose                           750
+mergepilot propose (by token)                300
 Engine.fire                                 1000
-mergepilot fire                              500
-mergepilot org load (into the store)         300
+mergepilot fire (by token)                   250
+mergepilot org load (by token)               150
 mergepilot simulate                          300
 =========================================  =====
+
+The CLI runs on a user's store (:class:`UserStore`: an admin, one principal per lifecycle
+role, one with no grant) and authenticates a token per call (argon2, ~0.2 s on purpose),
+hence its lower counts (750, 500 and 300 before the CLI took tokens).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,16 +59,23 @@ from test_fuzz_proposals import (
 )
 
 from mergepilot.engine import Engine, TransitionRefused
+from mergepilot.engine.identity import ADMIN, SYSTEM_ID, Principal
 from mergepilot.orgchart import MergepilotError, save_org
 from mergepilot.workflows import InvalidProposal, RoleNotAllowed, load_plan, proposal_from_data
 from mergepilot.workflows.lifecycle import ROLES
-from mergepilot.workflows.registry import LIFECYCLES
+from mergepilot.workflows.registry import LIFECYCLES, lifecycle_for
 
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 
 
 def cases(ci: int, local: int) -> int:
     return ci if CI else local
+
+
+#: the CLI cases authenticate a token each (argon2, ~0.2 s on purpose), so fewer of them
+PROPOSE_CLI_CASES = 300
+FIRE_CLI_CASES = 250
+ORG_LOAD_CLI_CASES = 150
 
 
 def mostly(valid: st.SearchStrategy[Any], broken: st.SearchStrategy[Any]
@@ -149,6 +161,103 @@ def store() -> Iterator[Store]:
             s.close()
 
 
+# -- a user's store, for the CLI (which authenticates by token) ------------------------------
+
+
+@dataclass(frozen=True)
+class Who:
+    """What the CLI is given as MERGEPILOT_TOKEN (None: unset) and who that is: the
+    principal's id (None: no principal authenticates) and the roles it holds, as the
+    refusal log records them."""
+
+    token: str | None
+    id: str | None
+    held: str
+
+
+class UserStore(Store):
+    """A store as a user has it (not a simulation's): an admin (``root``), the org, one
+    principal per lifecycle role with an unscoped grant of it (``as-<role>``) and one with
+    no grant (``nobody``), each with a token."""
+
+    def __init__(self, folder: Path) -> None:
+        self.url = f"sqlite:///{folder / 'fuzz.db'}"
+        self.engine = Engine.open(self.url, upgrade=True)
+        root = self.engine.bootstrap_admin("root")
+        self.root = self.engine.authenticate(root)
+        self.engine.load_org(two_districts_with_overlap(), as_of=date(2018, 1, 1),
+                             by=self.root)
+        self.who = {ADMIN: Who(root, "root", ADMIN)}
+        for role in sorted(set(ROLES) - {SYSTEM_ID}):  # no one may be granted the clock
+            self.engine.add_user(f"as-{role}", by=self.root)
+            self.engine.grant(f"as-{role}", role, by=self.root)
+            self.who[role] = Who(self.engine.issue_token(f"as-{role}", by=self.root),
+                                 f"as-{role}", role)
+        self.engine.add_user("nobody", by=self.root)
+        self.who["nobody"] = Who(self.engine.issue_token("nobody", by=self.root),
+                                 "nobody", "")
+        self.snap = Snapshotter(self.url)
+        self.org_file = save_org(two_districts_with_overlap(), folder / "org.yaml")
+        self.folder = folder
+
+    def principal(self, role: str) -> Principal:
+        token = self.who[role].token
+        assert token is not None
+        return self.engine.authenticate(token)
+
+    def token_for(self, role: str) -> Who:
+        """The fuzzed ``role`` as a token: that role's principal; ``""``: no token;
+        ``"forged"``: the admin's token with its secret changed (argon2 refuses it); a
+        long junk string: not a token at all; any other role: the grant-less principal."""
+        if role == "":
+            return Who(None, None, "")
+        if role == "forged":
+            token = self.who[ADMIN].token
+            assert token is not None
+            return Who(token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"),
+                       None, "")
+        if len(role) > 100:
+            return Who(role, None, "")
+        return self.who.get(role, self.who["nobody"])
+
+
+@pytest.fixture(scope="module")
+def user_store() -> Iterator[UserStore]:
+    with tempfile.TemporaryDirectory(prefix="mp-fuzz-users-") as d:
+        s = UserStore(Path(d))
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+def run_cli_as(who: Who, args: list[str]) -> tuple[int, str, str]:
+    """``run_cli`` with ``who``'s token in MERGEPILOT_TOKEN (restored afterwards: hypothesis
+    runs many cases per function-scoped fixture, so no monkeypatch)."""
+    saved = os.environ.pop("MERGEPILOT_TOKEN", None)
+    if who.token is not None:
+        os.environ["MERGEPILOT_TOKEN"] = who.token
+    try:
+        return run_cli(args)
+    finally:
+        os.environ.pop("MERGEPILOT_TOKEN", None)
+        if saved is not None:
+            os.environ["MERGEPILOT_TOKEN"] = saved
+
+
+#: for the CLI: the lifecycle roles, and what no principal of the store is
+cli_roles = mostly(st.sampled_from(sorted(ROLES)),
+                   st.sampled_from(["", ADMIN, "BTV", "x" * 300, "forged"]))
+
+
+def only_refusal_logged(before: dict[str, list[tuple[Any, ...]]],
+                        after: dict[str, list[tuple[Any, ...]]]) -> None:
+    """One refusal logged (with its ledger entry) and nothing else changed."""
+    assert added(before, after).get("refusals") == 1
+    rest = [t for t in after if t not in REFUSAL_TABLES]
+    assert {t: after[t] for t in rest} == {t: before[t] for t in rest}
+
+
 def renamed(data: Any, suffix: int | None) -> Any:
     """Give the proposals new ids (so accepted ones do not all collide with the first)."""
     if suffix is None:
@@ -187,40 +296,52 @@ def test_propose_stores_one_proposal_or_nothing(store: Store, data: Any, suffix:
     assert store.engine.proposal(p.id).state == "proposed"
 
 
-@pytest.mark.skip(reason="the CLI authenticates by token now: these fuzz runs need a "
-                         "store with principals (to do; CLI auth is in test_identity)")
-@settings(max_examples=cases(750, 60), deadline=None)
+@settings(max_examples=cases(PROPOSE_CLI_CASES, 60), deadline=None)
 @given(data=st.one_of(mutate(PLAN, max_steps=5), mutate(PLAN, max_steps=3, gentle=True),
                       proposal_data),
-       suffix=suffixes, actor=texts, role=roles, fmt=st.sampled_from(["yaml", "json"]),
+       suffix=suffixes, role=cli_roles, fmt=st.sampled_from(["yaml", "json"]),
        damage=st.sampled_from(["none", "none", "none", "bytes", "dup_key", "empty"]),
        cut=st.integers(0, 3000), flip=st.integers(0, 3000), byte=st.integers(0, 255))
 def test_propose_cli_stores_the_whole_plan_or_nothing(
-        store: Store, data: Any, suffix: int | None, actor: str, role: str, fmt: str,
+        user_store: UserStore, data: Any, suffix: int | None, role: str, fmt: str,
         damage: str, cut: int, flip: int, byte: int) -> None:
+    who = user_store.token_for(role)
     with tempfile.TemporaryDirectory() as d:
         path = write(renamed(data, suffix), fmt, Path(d), "plan")
         if damage != "none":
             corrupt(path, cut, flip, byte, damage)
         try:
-            n = len(load_plan(path).proposals)
+            ids = [p.id for p in load_plan(path).proposals]
         except InvalidProposal as exc:
             check_problems(exc, path)
-            n = -1
-        before = store.snap()
-        code, out, err = run_cli(["propose", str(path), "--db", store.url, "--actor", actor,
-                                  "--role", role])
-        after = store.snap()
+            ids = None
+        before = user_store.snap()
+        code, out, err = run_cli_as(who, ["propose", str(path), "--db", user_store.url])
+        after = user_store.snap()
     event(f"exit {code}")
     assert "Traceback" not in out + err
+    drafter = who.held == "drafting_body"
     if code == 0:
-        assert n >= 0
+        assert ids is not None and (drafter or not ids), (who, out)
+        n = len(ids)
         assert added(before, after) == ({"proposals": n, "events": n} if n else {})
-    else:
-        assert code == 2, (code, out, err)
+        return
+    assert code == 2, (code, out, err)
+    assert err.strip()
+    if ids is None:  # the file is refused before anyone is asked who they are
+        assert str(path) in err
         assert after == before, "refused but the store changed"
-        if n < 0:
-            assert str(path) in err
+    elif who.id is not None and not drafter and ids:
+        # refused for want of a drafting_body grant: the first proposal's refusal is logged
+        event("refused for want of a grant")
+        only_refusal_logged(before, after)
+        last = user_store.engine.refusals()[-1]
+        assert (last.proposal_id, last.trigger, last.actor, last.role) == (
+            ids[0], "propose", who.id, who.held)
+    else:  # no token, a bad one, or the drafter's plan refused (a known id...)
+        assert after == before, "refused but the store changed"
+        if who.id is None:
+            assert "token" in err, err
 
 
 # -- fire --------------------------------------------------------------------------------
@@ -295,64 +416,109 @@ def test_fire_writes_one_event_or_nothing(fire_store: Store, pid: str, trigger: 
     check_fire(fire_store, before, pid, trigger, actor, role, None)
 
 
-@pytest.mark.skip(reason="the CLI authenticates by token now: these fuzz runs need a "
-                         "store with principals (to do; CLI auth is in test_identity)")
-@settings(max_examples=cases(500, 40), deadline=None)
-@given(pid=ids, trigger=triggers, actor=texts, role=roles, reason=texts,
+@pytest.fixture(scope="module")
+def user_fire_store() -> Iterator[UserStore]:
+    """A user's store with every sample proposal proposed by the drafting body's principal,
+    for the CLI to fire at."""
+    with tempfile.TemporaryDirectory(prefix="mp-fuzz-users-fire-") as d:
+        s = UserStore(Path(d))
+        try:
+            drafter = s.principal("drafting_body")
+            with s.engine.batch() as b:
+                for i in range(40):
+                    data = renamed(dict(PROPOSALS[i % len(PROPOSALS)]), i)
+                    b.propose(proposal_from_data(data), by=drafter)
+            yield s
+        finally:
+            s.close()
+
+
+@settings(max_examples=cases(FIRE_CLI_CASES, 40), deadline=None)
+@given(pid=ids, trigger=triggers, role=cli_roles, reason=texts,
        raw=st.lists(st.sampled_from(["outcome=reverted", "outcome=nope", "=", "x",
                                      "agree_share=0.9", "agree_share=[1,", "a=b=c"]),
                     max_size=2))
 def test_fire_cli_exits_0_1_or_2_and_writes_one_event_or_nothing(
-        fire_store: Store, pid: str, trigger: str, actor: str, role: str, reason: str,
+        user_fire_store: UserStore, pid: str, trigger: str, role: str, reason: str,
         raw: list[str]) -> None:
-    before = fire_store.snap()
-    args = ["fire", pid, trigger, "--db", fire_store.url, "--actor", actor, "--role", role,
-            "--reason", reason]
+    store = user_fire_store
+    who = store.token_for(role)
+    before = store.snap()
+    args = ["fire", pid, trigger, "--db", store.url, "--reason", reason]
     for item in raw:
         args += ["--param", item]
-    code, out, err = run_cli(args)
+    code, out, err = run_cli_as(who, args)
     event(f"exit {code}")
     assert "Traceback" not in out + err
     assert code in (0, 1, 2), (code, out, err)
     if code == 0:
-        check_fire(fire_store, before, pid, trigger, actor, role, None)
+        assert who.id is not None
+        check_fire(store, before, pid, trigger, who.id, who.held, None)
         return
     # Which error it was, the CLI says in words; the log says whether it was the role's.
-    logged = added(before, fire_store.snap()).get("refusals", 0)
+    logged = added(before, store.snap()).get("refusals", 0)
     exc: MergepilotError = MergepilotError(err)
     if logged:
+        event("refused for want of a grant")
+        assert who.id is not None
         assert code == 2 and "may not fire it" in err, err
-        exc = TransitionRefused(pid, "", trigger, (), err, RoleNotAllowed(pid, trigger, role, ()))
-    check_fire(fire_store, before, pid, trigger, actor, role, exc)
+        exc = TransitionRefused(pid, "", trigger, (), err,
+                                RoleNotAllowed(pid, trigger, who.held, ()))
+    elif who.id is None:
+        assert code == 2 and "token" in err, err
+    check_fire(store, before, pid, trigger, who.id or "", who.held, exc)
+    roles = allowed_roles(pid, trigger)
+    params_ok = all(k.strip() and sep for k, sep, _ in (i.partition("=") for i in raw))
+    if who.id is not None and roles and who.held not in roles and params_ok \
+            and len(reason) <= 4000:
+        # every refusal for want of a grant is logged, whatever the proposal's state
+        assert logged == 1, (who, pid, trigger, err)
+
+
+def allowed_roles(pid: str, trigger: str) -> tuple[str, ...]:
+    """The roles the lifecycle of proposal ``pid`` allows for ``trigger`` (in any state;
+    none for an unknown proposal or trigger)."""
+    if pid not in _ids():
+        return ()
+    data = PROPOSALS[_ids().index(pid) % len(PROPOSALS)]
+    lc = LIFECYCLES[lifecycle_for(proposal_from_data(dict(data)))]
+    spec = lc.triggers.get(trigger)
+    return tuple(spec.roles) if spec is not None else ()
 
 
 # -- org load into the store -------------------------------------------------------------
 
 
-@pytest.mark.skip(reason="the CLI authenticates by token now: these fuzz runs need a "
-                         "store with principals (to do; CLI auth is in test_identity)")
-@settings(max_examples=cases(300, 25), deadline=None)
+@settings(max_examples=cases(ORG_LOAD_CLI_CASES, 25), deadline=None)
 @given(data=mutated(), fmt=st.sampled_from(["yaml", "json", "csv", "xlsx"]),
        damage=st.sampled_from(["none", "none", "bytes", "empty"]),
-       cut=st.integers(0, 3000), flip=st.integers(0, 3000), byte=st.integers(0, 255))
+       cut=st.integers(0, 3000), flip=st.integers(0, 3000), byte=st.integers(0, 255),
+       role=mostly(st.just(ADMIN), cli_roles))
 def test_org_load_cli_replaces_the_org_or_changes_nothing(
-        fire_store: Store, data: Any, fmt: str, damage: str, cut: int, flip: int,
-        byte: int) -> None:
+        user_fire_store: UserStore, data: Any, fmt: str, damage: str, cut: int, flip: int,
+        byte: int, role: str) -> None:
+    who = user_fire_store.token_for(role)
     with tempfile.TemporaryDirectory() as d:
         path = write_any(data, fmt, Path(d))
         if damage != "none" and path.is_file() and path.suffix != ".xlsx":
             corrupt(path, cut, flip, byte, damage)
-        before = fire_store.snap()
-        code, out, err = run_cli(["org", "load", str(path), "--db", fire_store.url])
-        after = fire_store.snap()
+        before = user_fire_store.snap()
+        code, out, err = run_cli_as(who, ["org", "load", str(path), "--db",
+                                          user_fire_store.url])
+        after = user_fire_store.snap()
     event(f"exit {code}")
     assert "Traceback" not in out + err
     if code == 0:  # a new baseline: one snapshot more, nothing else added
+        assert who.held == ADMIN, who
         assert added(before, after) == {"org_snapshots": 1}
     else:
         assert code == 2, (code, out, err)
         assert after == before, "refused but the store changed"
-        assert str(path) in err or "clock" in err
+        if who.held == ADMIN:
+            assert str(path) in err or "clock" in err, err
+        else:  # who is asked before the file is read
+            event("refused: not an admin")
+            assert ("not an admin" if who.id else "token") in err, err
 
 
 # -- simulate ----------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_no_one_is_the_clock_and_only_the_clock_starts(
         eng.acting_as("standing_committee")
     with pytest.raises(EngineError, match="unknown or revoked"):
         eng.authenticate(tokens["btv"][:-2] + "xx")
-    report = eng.advance_to(date(2018, 7, 1))
+    report = eng.advance_to(date(2018, 7, 1), by=btv)
     assert [(e.trigger, e.actor, e.role) for e in report.events] == [
         ("start", "system", "system")]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from actors import as_role
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,18 +43,18 @@ def test_communes_merge_before_their_district_is_folded_away_whatever_the_ids() 
 
 
 def test_the_clock_starts_same_day_proposals_in_the_validated_order() -> None:
-    engine = Engine.open("sqlite://", upgrade=True, snapshot_every=None)
+    engine = Engine.open("sqlite://", upgrade=True, snapshot_every=None, trust="simulation")
     engine.load_org(ORG, as_of=date(2019, 1, 1))
     admin = [p for p in SCENARIO.proposals if p.kind == "admin_unit_merger"]
     sc = SCENARIO.model_copy(update={"proposals": admin, "events": []})
     by_id = {p.id: p for p in admin}
     for s in plan_steps(sc, date(2019, 1, 1)):  # propose .. approve, as the plan says
         if s.trigger == Trigger.PROPOSE:
-            engine.propose(by_id[s.proposal], actor=s.actor, role=s.role)
+            engine.propose(by_id[s.proposal], **as_role(s.role, s.actor))
         else:
-            engine.fire(s.proposal, s.trigger, actor=s.actor, role=s.role, reason=s.reason,
+            engine.fire(s.proposal, s.trigger, **as_role(s.role, s.actor), reason=s.reason,
                         params=s.params)
-    report = engine.advance_to(date(2020, 3, 1))
+    report = engine.advance_to(date(2020, 3, 1), **as_role("standing_committee"))
     assert not report.findings, report.findings  # no START-FAILED
     assert [e.proposal_id for e in report.events] == ["DVHC-XA-TL", "DVHC-HUYEN-TL"]
     assert engine.current_org().territory("X-TL12").parent == "H-SH"

@@ -145,17 +145,39 @@ def test_a_refusal_caught_inside_a_batch_commits_with_it(engine: Engine) -> None
     assert len(engine.refusals()) == 1
 
 
-@pytest.mark.skip(reason="replaced by test_identity: the CLI takes a token, not --role")
-def test_the_cli_refuses_with_one_clear_line_and_records_it(engine: Engine,
-                                                            db_url: str) -> None:
-    code, out, err = run_cli(["fire", "P-01", "approve", "--db", db_url, "--actor",
-                              "Ban Tổ chức", "--role", "drafting_body"])
-    assert code == 2
-    assert "Traceback" not in out + err
-    assert "may not fire it" in err and "standing_committee" in err
-    assert [r.actor for r in engine.refusals()] == ["Ban Tổ chức"]
-    code, out, _ = run_cli(["audit", "verify", "--db", db_url])
-    assert code == 0 and "1 refusals" in out
+def test_the_cli_refuses_with_one_clear_line_and_records_it(db_url: str) -> None:
+    """On a user's store: the drafting body's own token cannot approve its proposal."""
+    with Engine.open(db_url, upgrade=True, validator=no_findings) as eng:
+        root = eng.authenticate(eng.bootstrap_admin("root"))
+        eng.load_org(two_districts_with_overlap(), by=root)
+        eng.add_user("ban-to-chuc", "Ban Tổ chức", by=root)
+        eng.grant("ban-to-chuc", "drafting_body", by=root)
+        token = eng.issue_token("ban-to-chuc", by=root)
+        eng.propose(absorb("P-01"), by=eng.authenticate(token))
+        snap = Snapshotter(db_url)
+        before = state_of(snap)
+        saved = os.environ.get("MERGEPILOT_TOKEN")
+        os.environ["MERGEPILOT_TOKEN"] = token
+        try:
+            code, out, err = run_cli(["fire", "P-01", "approve", "--db", db_url])
+        finally:
+            if saved is None:
+                del os.environ["MERGEPILOT_TOKEN"]
+            else:
+                os.environ["MERGEPILOT_TOKEN"] = saved
+        assert code == 2
+        assert "Traceback" not in out + err
+        assert "may not fire it" in err and "standing_committee" in err
+        assert err.count("\n") == 1, err
+        assert state_of(snap) == before
+        snap.close()
+        assert [(r.actor, r.role) for r in eng.refusals()] == [("ban-to-chuc", "drafting_body")]
+        assert eng.proposal("P-01").state == "proposed"
+        assert verify(eng).ok and verify(eng).refusals == 1
+    if db_url.startswith("sqlite"):
+        # (on PostgreSQL the read-only opening of `audit` loses the URL's search_path)
+        code, out, _ = run_cli(["audit", "verify", "--db", db_url])
+        assert code == 0 and "1 refusals" in out
 
 
 def test_the_refusal_log_is_hash_chained_and_tamper_evident(engine: Engine,

@@ -47,7 +47,7 @@ def _build(url: str) -> None:
     eng.fire("IR-1", "approve", **BTV)
     with pytest.raises(Exception):  # noqa: B017 - a refused role, logged
         eng.fire("IR-2", "approve", **DRAFTER)
-    eng.advance_to(date(2018, 7, 1))
+    eng.advance_to(date(2018, 7, 1), **BTV)
     eng.close()
 
 

@@ -81,8 +81,7 @@ def advance(
     effective dates and judge deadlines. Exit code 1 when a finding of error severity
     results."""
     with Engine.open(db) as engine:
-        engine.require_clock_keeper(principal_of(engine, token_file))
-        report = engine.advance_to(day_option(day))
+        report = engine.advance_to(day_option(day), by=principal_of(engine, token_file))
     if as_json:
         dump_json(report.to_json())
     else:

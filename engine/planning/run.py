@@ -150,6 +150,7 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
             if engine.store.count("proposals"):
                 raise EngineError(f"the simulation store {engine.store.safe_url} is not empty")
             engine.load_org(org, as_of=start)
+            clock = engine.acting_as("standing_committee", "the simulation's clock")
             run = RunState(engine, scenario, policy, start, start_org,
                            rank={p.id: i for i, p in
                                  enumerate(order_proposals(scenario.proposals))})
@@ -169,11 +170,11 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
                     # what fell due before the day, then the clock on the day itself with
                     # the day's deadlines not yet judged: the plan's own steps of the day
                     # (a review recorded on its due date) come first.
-                    record_advance(run, engine.advance_to(day - timedelta(days=1)))
+                    record_advance(run, engine.advance_to(day - timedelta(days=1), by=clock))
                     # Engine has no public "move the clock without judging" yet
-                    engine.move_clock_to(day)
+                    engine.move_clock_to(day, by=clock)
                 fire_day(run, day, by_day.get(day, ()), proposals)
-                record_advance(run, engine.advance_to(day))
+                record_advance(run, engine.advance_to(day, by=clock))
                 now_known = {r for r, d in issued.items() if d is None or d <= day}
                 if now_known - known_regs:
                     legal_check(run, day, proposals, now_known - known_regs)
