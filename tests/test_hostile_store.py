@@ -20,7 +20,7 @@ from mergepilot.orgchart import save_org
 
 READERS = [["proposals"], ["history", "P-01"], ["audit", "verify"], ["audit", "replay"],
            ["deadlines"], ["org", "export"], ["db", "current"]]
-ALL = [*READERS, ["db", "upgrade"], ["fire", "P-01", "approve", "-a", "x", "-r", "y"],
+ALL = [*READERS, ["db", "upgrade"], ["fire", "P-01", "approve", "--reason", "y"],
        ["advance", "2019-01-01"]]
 
 
