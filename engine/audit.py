@@ -21,6 +21,10 @@ Two independent checks, both read-only:
     that changes the org has its change record.
 
 A store that passes both has lost and invented nothing since its org was loaded.
+
+Why one long module (~600 lines): verify and replay are the two halves of one audit and
+share its reports; verify walks three chains (per proposal, refusals, the store-wide
+ledger) and the row check, replay re-runs the log.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Many transitions in one database transaction: the :class:`Batch` every engine write goes
-through (a single ``Engine.fire`` is a batch of one)."""
+through (a single ``Engine.fire`` is a batch of one).
+
+Why one long module (~570 lines): a batch is one unit of work -- propose, fire with the
+grant check, the org change and its undo log, deadlines, refusals, commit -- whose
+steps share its pending state.
+"""
 
 from __future__ import annotations
 

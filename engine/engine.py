@@ -12,6 +12,10 @@
 Every transition is one database transaction (see :mod:`mergepilot.engine.store`): the
 state change, its event and the change to the org commit together or not at all, and a
 writer that read an older version of the proposal loses with ``ConcurrentTransition``.
+
+Why one long module (~600 lines): the Engine is the runtime's one public entry point
+(org, proposals, principals and grants, policy, clock); its transitions live in
+:mod:`.batch`, its caches in :mod:`.cache`.
 """
 
 from __future__ import annotations

@@ -19,8 +19,10 @@ borders       territory -> terr.    one edge each way between neighbours
 Every change goes through :meth:`OrgGraph._put`, which replaces one record and its
 edges, so each operation returns a :class:`ChangeRecord` that reverses exactly.
 
-Why one long module: the graph is the only owner of mutation, and every operation is a
-method over the private ``_put``; split across files, ``_put`` would have to become public.
+Why one long module (~1,500 lines): the graph is the only owner of mutation, and every
+operation -- the merges, dissolve, posts, territories, the 2025 kinds (rename, establish,
+split, abolish_level) and the three-way unwind at the bottom -- is written over the
+private ``_put``; split across files, ``_put`` would have to become public.
 """
 
 from __future__ import annotations

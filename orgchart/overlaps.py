@@ -36,6 +36,10 @@ OVERLAP-CANDIDATE-GROUP    info      3+ units linked by candidate pairs scoring 
 
 ``shared`` lists ``{"function", "name", "role_a", "role_b", "weight"}`` -- ``weight`` is
 the function's share of the score's numerator (see :mod:`.similarity`), largest first.
+
+Why one long module (~570 lines): duplicate leads, gaps and ranked candidates share one
+incidence and one finding shape; the lazy scan (:class:`OverlapScan`) explains the same
+pairs on demand.
 """
 
 from __future__ import annotations

@@ -36,6 +36,10 @@ Typical use, e.g. from a rule::
 lists the neighbours (by borders, same level) it could merge with and whether the
 merged unit would meet the full standard; :func:`below_standard_findings` gives the same
 as ``ADMIN-BELOW-STANDARD`` findings.
+
+Why one long module (~600 lines): the standards tables (Resolution 1211 and the 2025
+set, by territory type) and the below-standard scan that reads them are one subject;
+the tables are data, most of the length.
 """
 
 from __future__ import annotations
