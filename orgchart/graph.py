@@ -1333,6 +1333,7 @@ def _unwind(graph: OrgGraph, record: ChangeRecord, moves: Mapping[str, str],
                 else:
                     conflicts.append(_conflict(kind, key, f, fa, fc,
                                                "both the change and a later one set it"))
+                    merged[f] = fc  # a placeholder: the conflict refuses the unwind below
             target[k] = type(b).model_validate(merged)
 
     # Carry what moved the merged bodies since (territory, parent) to the units recreated,
