@@ -16,6 +16,9 @@ import re
 import unicodedata
 from typing import Any
 
+# the store's own redaction: one pattern for every message that may hold a URL
+from mergepilot.engine.store.store import redact
+
 __all__ = ["clean", "json_text", "redact"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
@@ -39,12 +42,6 @@ def _escape(ch: str) -> str:
 _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_INVISIBLE)) + "]")
 
 # scheme://user:PASSWORD@host -- the password (up to the last @ before the host) hidden
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][\w+.-]*://[^\s:/@]*:)(?P<pw>[^\s]*)(?=@)")
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of every URL in it replaced by ``***``."""
-    return _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
 
 
 def clean(text: object, *, newlines: bool = False) -> str:
