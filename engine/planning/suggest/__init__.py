@@ -1,0 +1,1 @@
+"""Suggested plans: partitions of administrative units and body mergers that meet targets."""

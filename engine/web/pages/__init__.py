@@ -1,0 +1,1 @@
+"""The planner's workbench: server-rendered pages over the same library calls."""
