@@ -68,23 +68,30 @@ def translations(domain: str, locale: str | None = None) -> NullTranslations:
     return Translations(buf, domain=domain)
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 def format_number(value: float | int | None, locale: str | None = None,
                   unknown: str = "—") -> str:
     """``1234`` as ``1.234`` in Vietnamese, ``1,234`` in English; unknown as ``unknown``."""
     if value is None:
         return unknown
-    return str(format_decimal(value, locale=Locale.parse(pick_locale(locale))))
+    return str(format_decimal(value, locale=_locale(pick_locale(locale))))
 
 
 def format_share(value: float | None, locale: str | None = None, unknown: str = "—") -> str:
     """A share (``0.25``) as a percentage in the locale's format."""
     if value is None:
         return unknown
-    return str(format_percent(value, locale=Locale.parse(pick_locale(locale))))
+    return str(format_percent(value, locale=_locale(pick_locale(locale))))
 
 
-def format_date(value: dt.date | None, locale: str | None = None, unknown: str = "—") -> str:
-    """A date in the locale's medium format (``1 thg 7, 2025`` / ``Jul 1, 2025``)."""
+def format_date(value: dt.date | None, locale: str | None = None, unknown: str = "—",
+                format: str = "medium") -> str:
+    """A date in the locale's ``medium`` format (``1 thg 7, 2025`` / ``Jul 1, 2025``), or
+    another Babel format name or pattern (``"dd/MM/yyyy"``: ``01/07/2025``)."""
     if value is None:
         return unknown
-    return str(_format_date(value, format="medium", locale=Locale.parse(pick_locale(locale))))
+    return str(_format_date(value, format=format, locale=_locale(pick_locale(locale))))

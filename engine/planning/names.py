@@ -6,11 +6,24 @@ Vietnamese report shows the Vietnamese name; a code with no name here is shown a
 
 from __future__ import annotations
 
-__all__ = ["BLOCS", "KINDS", "LEVELS", "LEVELS_PLURAL", "METRICS", "MODELS", "OUTCOMES",
-           "RULES", "SEVERITIES", "SOURCES", "STATES", "TRIGGERS", "N_"]
+__all__ = [
+    "BLOCS",
+    "KINDS",
+    "LEVELS",
+    "LEVELS_PLURAL",
+    "METRICS",
+    "MODELS",
+    "N_",
+    "OUTCOMES",
+    "RULES",
+    "SEVERITIES",
+    "SOURCES",
+    "STATES",
+    "TRIGGERS",
+]
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+def N_(message: str) -> str:
     """Marks ``message`` for the catalog; it is translated where it is shown."""
     return message
 

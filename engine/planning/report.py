@@ -28,7 +28,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from mergepilot.engine import EngineError
@@ -66,8 +72,15 @@ class _Words:
         text = self.gettext(message)
         return text % params if params else text
 
+    _cache: dict[Any, str] = field(default_factory=dict)
+
     def num(self, value: float | int | None) -> str:
-        return format_number(value, self.lang)
+        # memoised: a report formats the same few hundred numbers and dates many times
+        key = ("n", value)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = format_number(value, self.lang)
+        return got
 
     def signed(self, value: int | None) -> str:
         if value is None:
@@ -82,7 +95,13 @@ class _Words:
         return f"{sign}{body}%"
 
     def day(self, value: date | None) -> str:
-        return format_date(value, self.lang)
+        key = ("d", value)
+        got = self._cache.get(key)
+        if got is None:
+            # Vietnamese documents write dates 01/07/2025; English ones "1 Jul 2025"
+            got = self._cache[key] = format_date(
+                value, self.lang, format="dd/MM/yyyy" if self.lang == "vi" else "d MMM yyyy")
+        return got
 
     def name(self, table: dict[str, str], code: str | None) -> str:
         """The name of ``code`` in ``table`` (a catalog msgid), else the code as it is."""
@@ -116,13 +135,23 @@ def _words(lang: str | None, orgs: Iterable[Org]) -> _Words:
     return w
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    # Compiling the templates costs more than rendering them (about 0.3 s): Jinja's own
+    # cache keeps the compiled code in a private folder of the user's temp dir (checked
+    # against the source, made 0700); where there is none, templates are compiled.
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 @cache
 def _env() -> Environment:
     # one Environment for the process: templates compiled once, gettext per render
-    env = Environment(loader=PackageLoader("mergepilot.engine.planning", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
-                      lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
-    return env
+    return Environment(loader=PackageLoader("mergepilot.engine.planning", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                       lstrip_blocks=True, extensions=["jinja2.ext.i18n"],
+                       bytecode_cache=_bytecode_cache())
 
 
 def _render(template: str, w: _Words, **context: Any) -> str:
@@ -151,12 +180,11 @@ def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     raw = (hi - lo) / count
     mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
     step = next((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), 10 * mag)
-    start = (lo // step) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 0.01:
-        ticks.append(v)
+    v = (lo // step) * step
+    ticks = [v]
+    while v < hi - step * 1e-9:  # the last tick at or above the highest value
         v += step
+        ticks.append(v)
     return ticks
 
 
@@ -173,7 +201,7 @@ def _line_chart(w: _Words, xs: Sequence[int], series: Sequence[_Series],
                 height: int = 190) -> Markup:
     """A line chart as inline SVG; an unknown value is a gap in its line, never a zero.
     The legend is drawn by the template beside the chart, so it never covers the data."""
-    left, right, top, bottom = 56, 10, 8, 24
+    left, right, top, bottom = 56, 22, 8, 24
     known = [float(v) for s in series for v in s.values if v is not None]
     if target is not None:
         known.append(target[0])
@@ -320,6 +348,7 @@ class _Row:
     end: str  # reverted | adopted | superseded | ""
     end_text: str
     title: str
+    places: str = ""
 
 
 @dataclass
@@ -422,7 +451,8 @@ def _timeline(r: SimulationResult, w: _Words) -> tuple[list[_Group], list[int], 
             end_text = (w.name(names.OUTCOMES, outcome) if outcome
                         else w.name(names.STATES, state))
             rows.append(_Row(label, detail, len(props), sp, outcome or "", end_text,
-                             ", ".join(p.title or p.id for p in props[:20])))
+                             ", ".join(p.title or p.id for p in props[:20]),
+                             ", ".join(w.place(t) for t in pl_ids)))
         out.append(_Group(w.place(key[0]) if key[0] else w("whole org"), key[1], rows, n))
     years = list(range(r.start.year, r.end.year + 1))
     ticks = [y for y in years if date(y, 1, 1) >= r.start]
@@ -462,7 +492,7 @@ def _heads_by_person(org: Org) -> dict[str, list[str]]:
     """Units whose head post each person holds (two or more: a concurrent post)."""
     held: dict[str, list[str]] = defaultdict(list)
     for p in org.posts:
-        if p.holder is not None and p.kind.value == "head":
+        if p.holder is not None and p.kind == "head":
             held[p.holder].append(p.unit)
     return held
 
@@ -560,16 +590,15 @@ def _org_view(r: SimulationResult, territory: str, w: _Words) -> _OrgView:
 def _commune_changes(r: SimulationResult, territory: str, w: _Words) -> list[dict[str, str]]:
     """The territories under ``territory`` that the plan changed: merged, moved, renamed,
     or whose bodies share a head after it (a concurrent post)."""
-    start_t = {t.id: t for t in r.start_org.territories}
     end_t = {t.id: t for t in r.end_org.territories}
     into: dict[str, str] = {}
     for p in r.scenario.proposals:
         target = p.into_territory or (p.new_territory.id if p.new_territory else None)
-        for t in p.territories:
-            if target and t != target:
-                into[t] = target
-    conc_before = _concurrent_by_territory(r.start_org)
-    conc_after = _concurrent_by_territory(r.end_org)
+        for tid in p.territories:
+            if target and tid != target:
+                into[tid] = target
+    conc_before = _concurrent_by_territory(r.start_org, w)
+    conc_after = _concurrent_by_territory(r.end_org, w)
     rows: list[dict[str, str]] = []
     for t in r.start_org.territories:
         if t.parent != territory:
@@ -598,23 +627,27 @@ def _commune_changes(r: SimulationResult, territory: str, w: _Words) -> list[dic
     return rows
 
 
-def _concurrent_by_territory(org: Org) -> dict[str, list[str]]:
+def _concurrent_by_territory(org: Org, w: _Words) -> dict[str, list[str]]:
+    """For each territory, its people holding two or more head posts, as post titles
+    ("Party secretary, also People's Committee chair")."""
     units = {u.id: u for u in org.units}
-    titles = {p.unit: p.title for p in org.posts if p.kind.value == "head"}
+    titles = {p.unit: p.title for p in org.posts if p.kind == "head"}
     out: dict[str, list[str]] = defaultdict(list)
     for held in _heads_by_person(org).values():
         if len(held) > 1:
             where = units[held[0]].territory if held[0] in units else ""
-            out[where].append(" + ".join(
-                f"{titles.get(h) or ''} {units[h].name if h in units else h}".strip()
-                for h in held))
+            posts = [titles.get(h) or w("head of %(unit)s", unit=w.unit(h)) for h in held]
+            text = posts[0]
+            for other in posts[1:]:
+                text = w("%(post)s, also %(other)s", post=text, other=other)
+            out[where].append(text)
     return out
 
 
 @dataclass
 class _OrgChanges:
     rows: list[dict[str, Any]]
-    detail: list[dict[str, str]]
+    detail: list[dict[str, Any]]
     more: int
 
 
@@ -626,37 +659,38 @@ def _org_changes(r: SimulationResult, w: _Words) -> _OrgChanges:
     bt = {t.id: t for t in r.start_org.territories}
     at = {t.id: t for t in r.end_org.territories}
     levels = [lv for lv in ("central", "province", "district", "commune", "village")
-              if any(u.level.value == lv for u in [*b.values(), *a.values()])
-              or any(t.level.value == lv for t in [*bt.values(), *at.values()])]
+              if any(u.level == lv for u in [*b.values(), *a.values()])
+              or any(t.level == lv for t in [*bt.values(), *at.values()])]
     rows = []
     for lv in levels:
         rows.append({
             "level": w.name(names.LEVELS, lv),
-            "units_before": sum(1 for u in b.values() if u.level.value == lv),
-            "units_after": sum(1 for u in a.values() if u.level.value == lv),
-            "gone": sum(1 for k, u in b.items() if k not in a and u.level.value == lv),
-            "new": sum(1 for k, u in a.items() if k not in b and u.level.value == lv),
+            "units_before": sum(1 for u in b.values() if u.level == lv),
+            "units_after": sum(1 for u in a.values() if u.level == lv),
+            "gone": sum(1 for k, u in b.items() if k not in a and u.level == lv),
+            "new": sum(1 for k, u in a.items() if k not in b and u.level == lv),
             "renamed": sum(1 for k, u in a.items() if k in b and b[k].name != u.name
-                           and u.level.value == lv),
-            "moved": sum(1 for k, u in a.items() if k in b and u.level.value == lv
+                           and u.level == lv),
+            "moved": sum(1 for k, u in a.items() if k in b and u.level == lv
                          and (b[k].territory, b[k].parent) != (u.territory, u.parent)),
-            "places_before": sum(1 for t in bt.values() if t.level.value == lv),
-            "places_after": sum(1 for t in at.values() if t.level.value == lv),
+            "places_before": sum(1 for t in bt.values() if t.level == lv),
+            "places_after": sum(1 for t in at.values() if t.level == lv),
         })
-    detail: list[dict[str, str]] = []
-    for k, u in sorted(b.items(), key=lambda kv: kv[1].name):
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for k, u in b.items():
         if k not in a:
-            detail.append({"what": w("merged away or ended"), "name": u.name,
-                           "where": w.place(u.territory)})
-    for k, u in sorted(a.items(), key=lambda kv: kv[1].name):
+            grouped[(w.place(u.territory), w("merged away or ended"))].append(u.name)
+    for k, u in a.items():
         if k not in b:
-            detail.append({"what": w("new"), "name": u.name, "where": w.place(u.territory)})
+            grouped[(w.place(u.territory), w("new"))].append(u.name)
         elif b[k].name != u.name:
-            detail.append({"what": w("renamed"), "name": f"{b[k].name} → {u.name}",
-                           "where": w.place(u.territory)})
+            grouped[(w.place(u.territory), w("renamed"))].append(f"{b[k].name} → {u.name}")
         elif b[k].territory != u.territory:
-            detail.append({"what": w("moved"), "name": u.name,
-                           "where": f"{w.place(b[k].territory)} → {w.place(u.territory)}"})
+            grouped[(w.place(u.territory), w("moved"))].append(
+                w("%(unit)s (from %(place)s)", unit=u.name, place=w.place(b[k].territory)))
+    detail = [{"where": where, "what": what, "n": len(units),
+               "name": "; ".join(sorted(units))}
+              for (where, what), units in sorted(grouped.items())]
     return _OrgChanges(rows, detail[:LIST_LIMIT], max(len(detail) - LIST_LIMIT, 0))
 
 
