@@ -22,10 +22,18 @@ _debug = False
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Re-raise errors with a traceback.")
-          ) -> None:
+def _root(debug: bool = typer.Option(False, "--debug", help="Re-raise errors with a traceback."),
+          lang: str | None = typer.Option(None, "--lang", help="Language of messages and "
+                                          "reports: vi (default) or en; default from "
+                                          "MERGEPILOT_LANG.")) -> None:
     global _debug
     _debug = debug
+    if lang is not None:
+        from .text import set_language
+
+        if lang.replace("-", "_").split("_")[0].lower() not in ("vi", "en"):
+            raise typer.BadParameter(f"--lang must be vi or en, got {lang!r}")
+        set_language(lang)
 
 
 def debug_requested() -> bool:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import typer
 
-from mergepilot.engine.planning import DEMO_PLAN, render_report
+from mergepilot.engine.planning import DEMO_PLAN, print_pdf, render_report
 from mergepilot.orgchart import sample_baseline, sample_org
 
 from .app import app
 from .common import say
-from .files import check_output, write_text
+from .files import check_output, write_atomic, write_text
 from .simulate import (
     _sqlite_path,
     error_count,
@@ -25,6 +25,7 @@ from .simulate import (
     resolve_plan,
     run,
 )
+from .text import _, language
 
 #: the report's default file: the demo's own, so a second run replaces it
 DEFAULT_OUT = Path("mergepilot-demo.html")
@@ -38,6 +39,8 @@ def demo(
                              help="Where to write the HTML report (the default one is "
                                   "replaced on every run)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the JSON result."),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Also write the report as PDF (A4, "
+                                    "printed by headless Chromium)."),
     plan: str = typer.Option(DEMO_PLAN, "--plan", help="Shipped plan name or plan file."),
     store: str | None = typer.Option(None, "--store", help="Keep the simulation's database "
                                      "at this (empty) URL; default: a temporary SQLite file."),
@@ -51,23 +54,28 @@ def demo(
     # The default report file is the demo's own: running the demo twice replaces it.
     out_force = force or out == DEFAULT_OUT
     check_output(out, force=out_force, inputs=inputs)
-    if json_out is not None:
-        check_output(json_out, force=force, inputs=[*inputs, out])
+    for extra in (json_out, pdf):
+        if extra is not None:
+            check_output(extra, force=force, inputs=[*inputs, out])
     scenario = resolve_plan(plan)
     result = run(scenario, sample_org(), sample_baseline(), policy=None, start=None,
                  end=None, store=store)
     print_summary(result)
     if json_out is not None:
         write_text(json_out, result.dumps() + "\n", force=force, inputs=[*inputs, out])
-        say(f"JSON written to {json_out}")
-    write_text(out, render_report(result), force=out_force, inputs=inputs)
-    say(f"report written to {out}")
+        say(_("JSON written to %(file)s", file=json_out))
+    page = render_report(result, lang=language())
+    write_text(out, page, force=out_force, inputs=inputs)
+    say(_("report written to %(file)s", file=out))
+    if pdf is not None:
+        write_atomic(pdf, lambda tmp: print_pdf(page, tmp), force=force, inputs=[*inputs, out])
+        say(_("PDF written to %(file)s", file=pdf))
     # The demo is the quick start: it exits 0 when it ran. The shipped story has the
     # error-level findings it is about (Regulation 208-QĐ/TW making two running pilots
     # unlawful, then ended); other plans exit 1 on error findings, as simulate does.
     if plan != DEMO_PLAN:
         exit_for_errors([result])
     elif error_count(result):
-        say(f"{error_count(result)} error-level finding(s), all part of the story "
-            "(Regulation 208-QĐ/TW and the pilots it ended); `mergepilot simulate` "
-            "exits 1 on them")
+        say(_("%(n)s error-level finding(s), all part of the story (Regulation 208-QĐ/TW "
+              "and the pilots it ended); `mergepilot simulate` exits 1 on them",
+              n=error_count(result)))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mergepilot.orgchart import MergepilotError
 
-from .text import clean
+from .text import _, clean
 
 __all__ = ["OutputError", "check_output", "write_atomic", "write_text"]
 
@@ -54,21 +54,25 @@ def check_output(path: Path, *, force: bool = False,
     shown = clean(path)
     parent = path.parent
     if not parent.exists():
-        raise OutputError(f"cannot write {shown}: folder {clean(parent)} does not exist")
+        raise OutputError(_("cannot write %(file)s: folder %(folder)s does not exist",
+                            file=shown, folder=clean(parent)))
     if not parent.is_dir():
-        raise OutputError(f"cannot write {shown}: {clean(parent)} is not a folder")
+        raise OutputError(_("cannot write %(file)s: %(folder)s is not a folder", file=shown,
+                            folder=clean(parent)))
     for given in inputs:
         if given is not None and _same(path, Path(given)):
-            raise OutputError(f"refusing to write {shown}: it is an input of this command")
+            raise OutputError(_("refusing to write %(file)s: it is an input of this command",
+                                file=shown))
     if not path.exists():
         return path
     if path.is_dir() and not folder:
-        raise OutputError(f"cannot write {shown}: it is a folder; give a file name")
+        raise OutputError(_("cannot write %(file)s: it is a folder; give a file name",
+                            file=shown))
     if not path.is_dir() and _is_database(path):
-        raise OutputError(f"refusing to overwrite {shown}: it is a database")
+        raise OutputError(_("refusing to overwrite %(file)s: it is a database", file=shown))
     if not force:
-        raise OutputError(f"refusing to overwrite {shown}: it exists; give --force to "
-                          "replace it")
+        raise OutputError(_("refusing to overwrite %(file)s: it exists; give --force to "
+                            "replace it", file=shown))
     return path
 
 
@@ -95,7 +99,7 @@ def _write_bytes(fd: int, data: bytes) -> None:
 
 def _fail(path: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or type(exc).__name__
-    return OutputError(f"cannot write {clean(path)}: {reason}")
+    return OutputError(_("cannot write %(file)s: %(reason)s", file=clean(path), reason=reason))
 
 
 def write_atomic(path: Path, write: Callable[[Path], object], *, force: bool = False,

@@ -14,7 +14,7 @@ from mergepilot.orgchart import InvalidOrgData, MergepilotError
 
 from . import commands  # noqa: F401  (registers the commands on app)
 from .app import app, err_console, set_debug
-from .text import clean
+from .text import _, clean, set_language
 
 __all__ = ["main", "report_error"]
 
@@ -25,7 +25,7 @@ def report_error(exc: MergepilotError) -> int:
     The message is user data (ids, names, file names): never markup, control characters
     escaped, URL passwords hidden."""
     if isinstance(exc, InvalidOrgData):
-        _error_line(f"{len(exc.problems)} problem(s) in the input")
+        _error_line(_("%(n)s problem(s) in the input", n=len(exc.problems)))
         for p in exc.problems:
             err_console.print(Text("  " + clean(p)), highlight=False)
     else:
@@ -34,7 +34,7 @@ def report_error(exc: MergepilotError) -> int:
 
 
 def _error_line(message: str) -> None:
-    err_console.print(Text.assemble(("error:", "bold red"), " ", clean(message)),
+    err_console.print(Text.assemble((_("error:"), "bold red"), " ", clean(message)),
                       highlight=False)
 
 
@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     debug = "--debug" in args
     set_debug(debug)
+    set_language(None)  # --lang of this call only (tests call main() many times)
     try:
         # With standalone_mode=False click returns (not raises) the code of typer.Exit.
         rc = app(args=args, prog_name="mergepilot", standalone_mode=False)
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        err_console.print("aborted")
+        err_console.print(_("aborted"))
         return 130
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
         # The message quotes what was typed: shown with its control characters escaped.

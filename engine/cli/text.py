@@ -7,6 +7,10 @@ is shown as ``\\x1b[31m``, not obeyed; a newline in a proposal id is shown as ``
 it cannot forge a line of ``history``; bidirectional overrides (U+202E...) are shown as
 ``\\u202e``. :func:`redact` hides passwords of URLs in any message. JSON printed for
 scripts stays JSON: :func:`json_text` escapes the same characters as ``\\uXXXX``.
+
+:func:`_` translates a message of ours to the user's language (``mergepilot --lang``, else
+``MERGEPILOT_LANG``, else Vietnamese; the ``cli`` catalog of :mod:`mergepilot.engine.i18n`),
+reading the catalog on the first message, never at import: ``mergepilot --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,7 +23,32 @@ from typing import Any
 # the store's own redaction: one pattern for every message that may hold a URL
 from mergepilot.engine.store.store import redact
 
-__all__ = ["clean", "json_text", "redact"]
+__all__ = ["_", "clean", "json_text", "language", "redact", "set_language"]
+
+_language: str | None = None
+
+
+def set_language(lang: str | None) -> None:
+    """The language of what the CLI prints (``--lang``); None: ``MERGEPILOT_LANG`` or vi."""
+    global _language
+    _language = lang
+
+
+def language() -> str:
+    """The language in use: ``vi`` or ``en``."""
+    from mergepilot.engine.i18n import pick_locale
+
+    return pick_locale(_language)
+
+
+def _(message: str, **params: Any) -> str:
+    """``message`` in the user's language, with ``%(name)s`` filled from ``params``."""
+    lang = language()
+    if lang != "en":  # the messages are written in English: no catalog to read for it
+        from mergepilot.engine.i18n import translations
+
+        message = translations("cli", lang).gettext(message)
+    return message % params if params else message
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
 # Format characters that reorder or hide text (Trojan Source), and line separators.

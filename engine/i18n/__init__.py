@@ -16,13 +16,13 @@ import io
 import os
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date as _format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
-from babel.support import NullTranslations, Translations
+# Babel is imported where it is used: choosing a locale (and ``mergepilot --help``) stays
+# free of it, and English needs no catalog at all.
+if TYPE_CHECKING:
+    from babel import Locale
+    from babel.support import NullTranslations
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -55,6 +55,10 @@ def pick_locale(requested: str | None = None) -> str:
 @cache
 def translations(domain: str, locale: str | None = None) -> NullTranslations:
     """The catalog of ``domain`` in ``locale`` (English source text where none is given)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
     lang = pick_locale(locale)
     ref = resources.files("mergepilot.engine.i18n").joinpath("locale", lang, "LC_MESSAGES",
                                                        f"{domain}.po")
@@ -70,6 +74,8 @@ def translations(domain: str, locale: str | None = None) -> NullTranslations:
 
 @cache
 def _locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(lang)
 
 
@@ -78,6 +84,8 @@ def format_number(value: float | int | None, locale: str | None = None,
     """``1234`` as ``1.234`` in Vietnamese, ``1,234`` in English; unknown as ``unknown``."""
     if value is None:
         return unknown
+    from babel.numbers import format_decimal
+
     return str(format_decimal(value, locale=_locale(pick_locale(locale))))
 
 
@@ -85,6 +93,8 @@ def format_share(value: float | None, locale: str | None = None, unknown: str = 
     """A share (``0.25``) as a percentage in the locale's format."""
     if value is None:
         return unknown
+    from babel.numbers import format_percent
+
     return str(format_percent(value, locale=_locale(pick_locale(locale))))
 
 
@@ -94,4 +104,6 @@ def format_date(value: dt.date | None, locale: str | None = None, unknown: str =
     another Babel format name or pattern (``"dd/MM/yyyy"``: ``01/07/2025``)."""
     if value is None:
         return unknown
+    from babel.dates import format_date as _format_date
+
     return str(_format_date(value, format=format, locale=_locale(pick_locale(locale))))

@@ -28,6 +28,7 @@ KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "N_": None, "w": None,
 DOMAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "report": (("mergepilot.engine.planning", "report.py"),
                ("mergepilot.engine.planning", "names.py"),
+               ("mergepilot.engine.planning", "workbook.py"),
                ("mergepilot.engine.planning", "templates/*.j2")),
     "cli": (("mergepilot.engine.cli", "*.py"),),
 }

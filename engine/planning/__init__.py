@@ -8,7 +8,7 @@ public calls; the runtime never imports it.
 from .compare import COMPARED_METRICS, Comparison, compare_results
 from .counting import count_graph
 from .plans import DEMO_PLAN, plan_path, shipped_plans
-from .report import render_report, write_report
+from .report import print_pdf, render_comparison, render_report, target_rows, write_report
 from .result import (
     SUMMARY_METRICS,
     FindingAt,
@@ -20,6 +20,7 @@ from .result import (
 )
 from .run import simulate
 from .scenario import Attrition, Scenario, ScenarioEvent, load_scenario, scenario_from_data
+from .workbook import write_xlsx
 
 __all__ = [
     "COMPARED_METRICS",
@@ -39,9 +40,13 @@ __all__ = [
     "count_graph",
     "load_scenario",
     "plan_path",
+    "print_pdf",
+    "render_comparison",
     "render_report",
     "scenario_from_data",
     "shipped_plans",
     "simulate",
+    "target_rows",
     "write_report",
+    "write_xlsx",
 ]

@@ -13,7 +13,6 @@ __all__ = [
     "LEVELS_PLURAL",
     "METRICS",
     "MODELS",
-    "N_",
     "OUTCOMES",
     "RULES",
     "SEVERITIES",

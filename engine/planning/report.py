@@ -44,7 +44,7 @@ from mergepilot.orgchart import Org, Unit
 from . import names
 from .result import SUMMARY_METRICS, ProposalTimeline, SimulationResult
 
-__all__ = ["print_pdf", "render_comparison", "render_report", "write_report"]
+__all__ = ["print_pdf", "render_comparison", "render_report", "target_rows", "write_report"]
 
 _STATE_CLASSES = ("proposed", "endorsed", "approved", "operating", "suspended",
                   "terminated", "rejected", "withdrawn")
@@ -737,6 +737,12 @@ def _targets(r: SimulationResult, w: _Words) -> list[dict[str, str]]:
                                     "open": w("not judged")}[status],
                     "source": w.text(t.source)})
     return out
+
+
+def target_rows(result: SimulationResult, *, lang: str | None = None) -> list[dict[str, str]]:
+    """The targets as people read them, in ``lang``: ``what``, ``required``, ``actual``,
+    ``status`` (met, missed, open), ``status_text`` and ``source`` (document titles)."""
+    return _targets(result, _words(lang, (result.start_org,)))
 
 
 def _overlaps(r: SimulationResult, w: _Words) -> dict[str, Any] | None:
