@@ -20,6 +20,16 @@ settings.register_profile("dev", max_examples=50, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read mergepilot's messages in English, as README shows them (Vietnamese is the
+    default for people); a test marked ``default_language`` runs without MERGEPILOT_LANG."""
+    if request.node.get_closest_marker("default_language"):
+        monkeypatch.delenv("MERGEPILOT_LANG", raising=False)
+    else:
+        monkeypatch.setenv("MERGEPILOT_LANG", "en")
+
+
 @pytest.fixture
 def small_org() -> Org:
     return two_districts_with_overlap()

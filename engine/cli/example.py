@@ -23,7 +23,7 @@ from mergepilot.orgchart import InvalidOrgData, Org, Problem, load_org
 from .app import app
 from .common import say
 from .files import OutputError, check_output, write_text
-from .text import clean
+from .text import _, clean
 
 __all__ = ["EXAMPLE_FILES", "EXAMPLE_ORGS", "example", "org_path", "read_org_arg"]
 
@@ -97,10 +97,12 @@ def example(
     2015 baseline, plan.yaml (proposal P-01), scenario.yaml, policy.yaml, the second
     example org Núi Xanh with its plan and policy, and bad.yaml (a broken org)."""
     if not folder.is_dir():
-        raise OutputError(f"cannot write examples into {clean(folder)}: not a folder")
+        raise OutputError(_("cannot write examples into %(folder)s: not a folder",
+                            folder=clean(folder)))
     targets = {folder / name: _data(src) for name, src in EXAMPLE_FILES.items()}
     for out in targets:  # every refusal before anything is written
         check_output(out, force=force)
     for out, src in targets.items():
         write_text(out, src.read_text(encoding="utf-8"), force=force)
-    say(f"wrote {len(targets)} files to {folder}: " + ", ".join(EXAMPLE_FILES))
+    say(_("wrote %(n)s files to %(folder)s: %(files)s", n=len(targets), folder=folder,
+          files=", ".join(EXAMPLE_FILES)))

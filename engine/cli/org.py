@@ -28,7 +28,7 @@ from .common import cell, day_option, open_reader, say, text_row
 from .db import DbOption
 from .example import org_path, read_org_arg
 from .files import OutputError, check_output, write_atomic
-from .text import clean, json_text
+from .text import _, clean, json_text
 from .user import TokenFileOption, principal_of
 
 __all__ = ["metrics_tables", "org_app", "org_export", "org_load"]
@@ -54,14 +54,16 @@ def check(files: list[Path] = typer.Argument(..., help="Org files to check (or e
             org = read_org_arg(f)
         except InvalidOrgData as exc:
             problems.extend(exc.problems)
-            err_console.print(Text.assemble(("invalid", "red"), f" {clean(f)}: "
-                                            f"{len(exc.problems)} problem(s)"),
+            err_console.print(Text.assemble((_("invalid"), "red"), " " + _(
+                "%(file)s: %(n)s problem(s)", file=clean(f), n=len(exc.problems))),
                               highlight=False)
             continue
-        console.print(Text.assemble(("ok", "green"), f" {clean(f)}: "
-                                    f"{len(org.territories)} territories, "
-                                    f"{len(org.units)} units, {len(org.functions)} functions, "
-                                    f"{len(org.assignments)} assignments"), highlight=False)
+        console.print(Text.assemble((_("ok"), "green"), " " + _(
+            "%(file)s: %(territories)s territories, %(units)s units, %(functions)s "
+            "functions, %(assignments)s assignments", file=clean(f),
+            territories=len(org.territories), units=len(org.units),
+            functions=len(org.functions), assignments=len(org.assignments))),
+            highlight=False)
     if problems:
         raise InvalidOrgData(problems)
 
@@ -178,7 +180,8 @@ def org_load(
         engine.load_org(org_path(file), as_of=day_option(as_of, "--as-of") if as_of else None,
                         by=principal_of(engine, token_file))
         org = engine.org()
-        say(f"loaded {file}: {len(org.units())} units; clock at {engine.today}")
+        say(_("loaded %(file)s: %(n)s units; clock at %(day)s", file=file, n=len(org.units()),
+              day=engine.today))
 
 
 @org_app.command("export")
@@ -211,4 +214,4 @@ def org_export(
         return
     # save_org writes a temporary path beside the output, which then replaces it
     write_atomic(output, lambda tmp: save_org(org, tmp), force=force, folder=folder)
-    say(f"wrote {output}: {len(org.units)} units")
+    say(_("wrote %(file)s: %(n)s units", file=output, n=len(org.units)))

@@ -39,7 +39,7 @@ from mergepilot.workflows import Plan, Proposal, load_plan
 from .app import app
 from .common import say
 from .example import read_org_arg
-from .text import json_text
+from .text import _, json_text
 
 __all__ = ["VALIDATE_FORMAT", "json_schema", "schema", "validate", "validate_report"]
 
@@ -139,15 +139,18 @@ def _text(report: dict[str, Any]) -> list[str]:
     """The lines of the text report (each printed escaped: ids may hold newlines)."""
     lines = []
     if len(report["order"]) > 1:
-        lines.append("order checked (date, same-day dependencies, plan order): "
-                     + ", ".join(report["order"]))
+        lines.append(_("order checked (date, same-day dependencies, plan order): %(order)s",
+                       order=", ".join(report["order"])))
     for f in report["findings"]:
         who = f"{f['proposal']}: " if f["proposal"] else "plan: "
         ids = f" [{', '.join(f['ids'])}]" if f["ids"] else ""
         lines.append(f"{who}{f['severity']} {f['code']}: {f['message']}{ids}")
     c, n = report["counts"], report["proposals"]
-    lines.append(f"{n} proposal{'s' if n != 1 else ''}: {c['error']} error(s), "
-                 f"{c['warning']} warning(s), {c['info']} info")
+    lines.append(_("%(n)s proposals: %(errors)s error(s), %(warnings)s warning(s), "
+                   "%(info)s info", n=n, errors=c["error"], warnings=c["warning"],
+                   info=c["info"]) if n != 1 else
+                 _("1 proposal: %(errors)s error(s), %(warnings)s warning(s), %(info)s info",
+                   errors=c["error"], warnings=c["warning"], info=c["info"]))
     return lines
 
 
