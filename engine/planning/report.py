@@ -196,7 +196,7 @@ class _Series:
     dashed: bool = False
 
 
-def _line_chart(w: _Words, xs: Sequence[int], series: Sequence[_Series],
+def _line_chart(w: _Words, xs: Sequence[int | str], series: Sequence[_Series],
                 target: tuple[float, str] | None = None, width: int = 330,
                 height: int = 190) -> Markup:
     """A line chart as inline SVG; an unknown value is a gap in its line, never a zero.
@@ -228,7 +228,7 @@ def _line_chart(w: _Words, xs: Sequence[int], series: Sequence[_Series],
                    f'text-anchor="end">{escape(w.num(_tick(t)))}</text>')
     for i, x in enumerate(xs):
         out.append(f'<text x="{x_at(i):.1f}" y="{height - 6}" class="tick" '
-                   f'text-anchor="middle">{x}</text>')
+                   f'text-anchor="middle">{escape(x)}</text>')
     if target is not None:
         y = y_at(target[0])
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -266,7 +266,7 @@ class _Chart:
     note: str = ""
 
 
-def _chart(w: _Words, title: str, xs: Sequence[int], series: Sequence[_Series],
+def _chart(w: _Words, title: str, xs: Sequence[int | str], series: Sequence[_Series],
            target: tuple[float, str] | None = None) -> _Chart | None:
     series = [s for s in series if any(v is not None for v in s.values)]
     if not series:
@@ -284,7 +284,10 @@ def _staff_share(required: str) -> float | None:
 
 def _charts(r: SimulationResult, w: _Words) -> list[_Chart]:
     rows = [r.baseline, *r.years]
-    xs = [m.year for m in rows]
+    # without a baseline org the baseline is the start: not a second point of its year
+    xs: list[int | str] = [m.year for m in rows]
+    if r.years and r.baseline.year == r.years[0].year:
+        xs[0] = w("start")
     out: list[_Chart | None] = []
     blocs = [b for b in names.BLOC_ORDER if any(b in m.by_bloc for m in rows)]
     out.append(_chart(w, w("Units (separate bodies) by bloc"), xs,
