@@ -12,6 +12,7 @@ from datetime import date
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from orgs import two_districts_with_overlap
@@ -48,7 +49,8 @@ PILOT = {
 class _Tree(HTMLParser):
     """The page as nested (tag, classes, text, children) for structure checks."""
 
-    VOID = {"meta", "br", "img", "input", "link", "hr", "circle", "line", "polyline"}
+    VOID: ClassVar[set[str]] = {"meta", "br", "img", "input", "link", "hr", "circle", "line",
+                                "polyline"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -189,7 +191,7 @@ def test_the_org_is_drawn_as_a_hierarchy_with_changes_marked(story: SimulationRe
     # the Party Committee heads its boards; the People's Committee its divisions
     assert any(k.startswith("Ban Tổ chức") for k in tops["Huyện ủy"])
     assert any(k.startswith("Phòng Nội vụ") for k in tops["Ủy ban nhân dân"])
-    assert list(tops)[0] == "Huyện ủy"  # blocs in order: Party first, not alphabetical
+    assert next(iter(tops)) == "Huyện ủy"  # blocs in order: Party first, not alphabetical
     # merged-away bodies marked before, the merged body marked new after
     gone = _all(before, lambda n: "node" in n["cls"].split() and "gone" in n["cls"].split())
     new = _all(after, lambda n: "node" in n["cls"].split() and "new" in n["cls"].split())
