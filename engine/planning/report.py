@@ -567,9 +567,9 @@ def _org_view(r: SimulationResult, territory: str, w: _Words) -> _OrgView:
             marks_a[u.id].append(("moved", w("now reports to %(unit)s",
                                               unit=w.unit(u.parent or ""))))
             counts["moved"] += 1
-        if (old.staff_quota, old.deputies, old.divisions) != (u.staff_quota, u.deputies,
-                                                              u.divisions):
-            marks_a[u.id].append(("changed", w("staff or leadership changed")))
+        # deputies and divisions: what a merger changes (staff falls everywhere by attrition)
+        if (old.deputies, old.divisions) != (u.deputies, u.divisions):
+            marks_a[u.id].append(("changed", w("deputies or divisions changed")))
             counts["changed"] += 1
     for org, marks, key in ((r.start_org, marks_b, "concurrent_before"),
                             (r.end_org, marks_a, "concurrent_after")):
