@@ -32,7 +32,7 @@ from mergepilot.orgchart import (
 from .app import app, console
 from .common import cell, text_row
 from .example import read_org_arg
-from .text import json_text
+from .text import _, json_text
 
 __all__ = ["overlaps"]
 
@@ -126,19 +126,22 @@ def overlaps(
         typer.echo(json_text({"summary": {c: counts.get(c, 0) for c, _ in _SECTIONS},
                               "findings": [f.to_json() for f in findings]}, indent=2))
     else:
-        console.print(cell(f"{org.name or file}: {len(org.units):,} units, "
-                           f"{len(org.assignments):,} function links"
-                           + (f", within {territory}" if territory else "")),
+        units, links = format(len(org.units), ","), format(len(org.assignments), ",")
+        console.print(cell(_("%(org)s: %(units)s units, %(links)s function links",
+                             org=org.name or file, units=units, links=links)
+                           + (_(", within %(territory)s", territory=territory)
+                              if territory else "")),
                       highlight=False)
         for code, title in _SECTIONS:
             rows = [f for f in findings if f.code == code]
             if not rows:
-                console.print(f"{title}: none", highlight=False)
+                console.print(_("%(title)s: none", title=_(title)), highlight=False)
                 continue
             shown = rows if limit == 0 else rows[:limit]
-            console.print(_table(code, f"{title} ({len(rows):,})", shown))
+            console.print(_table(code, f"{_(title)} ({len(rows):,})", shown))
             if len(shown) < len(rows):
-                console.print(f"  ... {len(rows) - len(shown):,} more (--limit 0 or --json)",
+                more = format(len(rows) - len(shown), ",")
+                console.print(_("  ... %(n)s more (--limit 0 or --json)", n=more),
                               highlight=False)
     if any(f.severity is Severity.ERROR for f in findings):
         raise typer.Exit(1)

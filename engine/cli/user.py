@@ -17,6 +17,7 @@ from mergepilot.engine.identity import ADMIN, Principal
 from .app import app, console
 from .common import say, text_row
 from .db import DbOption
+from .text import _
 
 __all__ = ["TokenFileOption", "policy_app", "principal_of", "user_app"]
 
@@ -38,8 +39,8 @@ def principal_of(engine: Engine, token_file: Path | None) -> Principal:
     else:
         token = os.environ.get("MERGEPILOT_TOKEN", "").strip()
     if not token:
-        raise EngineError("no token: set MERGEPILOT_TOKEN or pass --token-file "
-                          "(an admin makes one with `mergepilot user token ID`)")
+        raise EngineError(_("no token: set MERGEPILOT_TOKEN or pass --token-file (an admin "
+                            "makes one with `mergepilot user token ID`)"))
     return engine.authenticate(token)
 
 
@@ -61,7 +62,7 @@ def add(
             say(token)
             return
         engine.add_user(id, name, by=principal_of(engine, token_file))
-    say(f"added {id}")
+    say(_("added %(id)s", id=id))
 
 
 @user_app.command("grant")
@@ -137,7 +138,7 @@ def policy_set(
     policy = load_policy(file)
     with Engine.open(db) as engine:
         version = engine.set_policy(policy, by=principal_of(engine, token_file))
-    say(f"policy version {version} set")
+    say(_("policy version %(version)s set", version=version))
 
 
 @policy_app.command("show")
@@ -146,7 +147,7 @@ def policy_show(db: str | None = DbOption) -> None:
     with Engine.open(db) as engine:
         stored = engine.store.policy()
     if stored is None:
-        raise EngineError("no policy stored: the engine uses the defaults "
-                          "(`mergepilot policy set FILE`)")
+        raise EngineError(_("no policy stored: the engine uses the defaults "
+                            "(`mergepilot policy set FILE`)"))
     typer.echo(json.dumps({"version": stored[0], "policy": json.loads(stored[1])},
                           ensure_ascii=False, indent=2))
