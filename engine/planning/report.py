@@ -303,7 +303,7 @@ def _charts(r: SimulationResult, w: _Words) -> list[_Chart]:
         share = _staff_share(staff.required)
         if share is not None:
             target = (base_quota * (1 - share),
-                      w("target: %(share)s of the baseline quota",
+                      w("target: the baseline quota %(share)s",
                         share=w.pct(-share * 100)))
     out.append(_chart(w, w("Staff quota and staff in post"), xs,
                       [_Series(w("staff quota"), [m.total.staff_quota for m in rows],
