@@ -11,6 +11,10 @@ headless Chromium), and speak Vietnamese by default (``lang="en"`` for English; 
 ``report`` catalog of :mod:`mergepilot.engine.i18n`), with numbers and dates in the
 locale's format. Names stand for codes everywhere (:mod:`.names`); user text is
 autoescaped.
+
+The module is long because every part of the page is computed here, in typed Python, from
+the result (SVG geometry, the grouped timeline, the org trees and their marks, the targets
+in words, the PDF); the templates only lay them out and hold the words.
 """
 
 from __future__ import annotations
