@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 from scipy.spatial import Delaunay
 
-from mergepilot.orgchart import Assignment, Function, Org, Regulation, Territory, Unit
+from mergepilot.orgchart import Assignment, Function, Org, Regulation, Special, Territory, Unit
 
 #: the bodies of a commune: (suffix, bloc, kind)
 BODIES = (("DU", "party", "party_committee"), ("UB", "state", "peoples_committee"),
@@ -84,7 +84,7 @@ def bordered_org(seed: int = 0, provinces: int = 2, communes: int | tuple[int, .
         terrs[terrs.index(t)] = t.model_copy(update={"population": None})
     for k in picks[unknown:unknown + special]:
         t = next(x for x in terrs if x.id == communes_[int(k)].id)
-        terrs[terrs.index(t)] = t.model_copy(update={"special": ("island",)})
+        terrs[terrs.index(t)] = t.model_copy(update={"special": (Special.ISLAND,)})
     functions = [Function(code=k, name=f"Lãnh đạo {k}") for _, _, k in BODIES] if bodies \
         else []
     return Org(name=name, as_of=date(2025, 1, 1), territories=terrs, units=units,

@@ -130,7 +130,7 @@ def suggest_admin_units(
         target_count=target_count, reduction=reduction, keep=keep,
         lock=[[x.strip() for x in g.split(",") if x.strip()] for g in lock],
         max_size=max_size, method=method.value, time_limit=time_limit, gap=gap,
-        seed=seed)  # type: ignore[arg-type]
+        seed=seed)
     data = partition_plan(the_org, part, effective=effective.date() if effective else None,
                           regulations=regulation, drafted_by=drafted_by)
     text = plan_yaml(data)

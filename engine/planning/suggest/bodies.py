@@ -160,10 +160,12 @@ def suggest_bodies(
         if regulations:
             data["regulations"] = list(regulations)
         proposal = proposal_from_data(data, f"suggested merger of {absorbed.id}")
-        errors = sorted({x.code for x in validate_proposal(graph, proposal, policy)
-                         if x.severity == Severity.ERROR})
+        found = [x for x in validate_proposal(graph, proposal, policy)
+                 if x.severity == Severity.ERROR]
+        errors = sorted({x.code for x in found})
         item = BodyMerger(f.data["territory"], absorbed.id, into.id, float(f.data["score"]),
-                          shared, None if errors else data, tuple(errors))
+                          shared, None if errors else data, tuple(errors),
+                          "; ".join(x.message for x in found)[:500])
         if errors:
             refused.append(item)
             continue

@@ -197,7 +197,8 @@ class Partition:
                 "before": self.before, "after": self.after,
                 "target": None if self.target is None else list(self.target),
                 "merged_groups": sum(g.merged for g in self.groups),
-                "by_status": {s: self.count(s) for s in _STATUS_TEXT if self.count(s)},
+                "by_status": {s: n for s in _STATUS_TEXT
+                              if (n := sum(g.status == s for g in self.groups))},
                 "meeting_share": None if self.meeting_share is None
                 else round(self.meeting_share, 4),
                 "gap": None if self.gap is None else round(self.gap, 6),
@@ -507,8 +508,9 @@ def _enumerate(sc: _Scope, costing: _Costing, max_size: int, mode: str,
         if not free[v] or v in fixed_members:
             continue
         # (members, extension, exclusive neighbourhood, population, area)
-        stack = [((v,), [u for u in adj[v] if u > v and free[u]], {v, *adj[v]}, pops[v],
-                  areas[v])]
+        stack: list[tuple[tuple[int, ...], list[int], set[int], float, float]] = [
+            ((v,), [u for u in adj[v] if u > v and free[u]], {v, *adj[v]}, pops[v],
+             areas[v])]
         while stack:
             sub, ext, nbhd, pop, area = stack.pop()
             while ext:
@@ -699,13 +701,13 @@ def _solve_cpsat(sc: _Scope, cols: _Columns, hint: list[tuple[int, ...]], time_l
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
-    x = [model.NewBoolVar(f"g{j}") for j in range(len(cols.members))]
+    x = [model.new_bool_var(f"g{j}") for j in range(len(cols.members))]
     covering: list[list[int]] = [[] for _ in sc.terrs]
     for j, g in enumerate(cols.members):
         for i in g:
             covering[i].append(j)
-    for i, js in enumerate(covering):
-        model.AddExactlyOne([x[j] for j in js])
+    for js in covering:
+        model.add_exactly_one([x[j] for j in js])
     scale = 1000  # CP-SAT objectives are integers: costs in thousandths
     terms = [(round(c * scale), x[j]) for j, c in enumerate(cols.cost)]
     objective = sum(c * v for c, v in terms if c)
@@ -713,17 +715,17 @@ def _solve_cpsat(sc: _Scope, cols: _Columns, hint: list[tuple[int, ...]], time_l
         lo, hi = sc.target
         n = len(sc.terrs)
         count = sum(x)
-        under, over = model.NewIntVar(0, n, "under"), model.NewIntVar(0, n, "over")
-        model.Add(count + under >= lo)
-        model.Add(count - over <= hi)
+        under, over = model.new_int_var(0, n, "under"), model.new_int_var(0, n, "over")
+        model.add(count + under >= lo)
+        model.add(count - over <= hi)
         objective = objective + round(W_COUNT * scale) * (under + over)
-    model.Minimize(objective)
+    model.minimize(objective)
     hinted = set(hint)  # the greedy partition, in full: a first solution to improve on
     for j, g in enumerate(cols.members):
-        model.AddHint(x[j], 1 if g in hinted else 0)
+        model.add_hint(x[j], 1 if g in hinted else 0)
     if sc.target is not None:
-        model.AddHint(under, max(0, sc.target[0] - len(hint)))
-        model.AddHint(over, max(0, len(hint) - sc.target[1]))
+        model.add_hint(under, max(0, sc.target[0] - len(hint)))
+        model.add_hint(over, max(0, len(hint) - sc.target[1]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit)
     solver.parameters.relative_gap_limit = gap
@@ -733,11 +735,11 @@ def _solve_cpsat(sc: _Scope, cols: _Columns, hint: list[tuple[int, ...]], time_l
     if workers == 1:
         solver.parameters.interleave_search = True  # deterministic for a seed
     solver.parameters.log_search_progress = bool(__import__("os").environ.get("SUGGEST_LOG"))
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, "no solution in time", None, None, None
-    chosen = [j for j in range(len(x)) if solver.Value(x[j])]
-    obj, bound = solver.ObjectiveValue() / scale, solver.BestObjectiveBound() / scale
+    chosen = [j for j in range(len(x)) if solver.value(x[j])]
+    obj, bound = solver.objective_value / scale, solver.best_objective_bound / scale
     # a stop at the gap limit is reported OPTIMAL too: the gap says how close it is
     rel = abs(obj - bound) / max(1e-9, abs(obj)) if obj else 0.0
     return (chosen, "optimal" if status == cp_model.OPTIMAL else "time limit", obj, bound,
@@ -751,10 +753,10 @@ def _greedy(sc: _Scope, costing: _Costing, max_size: int, mode: str) -> list[tup
     group_of: dict[int, int] = {}
     groups: dict[int, list[int]] = {}
     fixed: set[int] = set()
-    for k, g in enumerate(sc.fixed):
-        groups[-1 - k] = list(g)
+    for k, given in enumerate(sc.fixed):
+        groups[-1 - k] = list(given)
         fixed.add(-1 - k)
-        for i in g:
+        for i in given:
             group_of[i] = -1 - k
     for i in range(len(sc.terrs)):
         if i not in group_of:
@@ -793,7 +795,7 @@ def _greedy(sc: _Scope, costing: _Costing, max_size: int, mode: str) -> list[tup
         for h in neighbours(g):
             if len(groups[g]) + len(groups[h]) > max_size:
                 continue
-            check, cost, _, _ = info(groups[g] + groups[h])
+            check, _, _, _ = info(groups[g] + groups[h])
             meets = bool(check is not None and check.meets)
             pop = check.population if check is not None and check.population else 0
             options.append((not meets, pop if meets else -deficit_of(check), h))
@@ -805,22 +807,24 @@ def _greedy(sc: _Scope, costing: _Costing, max_size: int, mode: str) -> list[tup
         hi = sc.target[1]
         while len(groups) > hi:
             cands = [g for g in groups if g not in fixed]
-            cands.sort(key=lambda g: (info(groups[g])[0].population  # type: ignore[union-attr]
-                                      if info(groups[g])[0] is not None else 0, g))
+            cands.sort(key=lambda g: (_population(info(groups[g])[0]), g))
             done = False
             for g in cands:
                 opts = [h for h in neighbours(g) if len(groups[g]) + len(groups[h]) <= max_size
                         and (mode != "below" or any(sc.obliged[i]
                                                     for i in groups[g] + groups[h]))]
                 if opts:
-                    pop = {h: (info(groups[h])[0].population or 0)  # type: ignore[union-attr]
-                           for h in opts}
-                    merge(g, min(opts, key=lambda h: (pop[h], h)))
+                    sizes = {h: _population(info(groups[h])[0]) for h in opts}
+                    merge(g, min(opts, key=lambda h: (sizes[h], h)))
                     done = True
                     break
             if not done:
                 break
     return [tuple(sorted(g)) for g in groups.values()]
+
+
+def _population(check: StandardCheck | None) -> int:
+    return 0 if check is None or check.population is None else check.population
 
 
 def deficit_of(check: StandardCheck | None) -> float:
