@@ -445,8 +445,9 @@ class _Costing:
     def _terms(self, members: Sequence[int], pop: float, std_pop: float
                ) -> tuple[float, float, int]:
         s = len(members)
-        edges = sum(1 for i in members for j in self.adjset[i] if j in members) // 2 \
-            if s > 1 else 0
+        adj = self.adjset
+        edges = sum(1 for a in range(s) for b in range(a + 1, s)
+                    if members[b] in adj[members[a]])
         compact = 0.0 if s <= 2 else 1.0 - (edges - (s - 1)) / ((s * (s - 1)) // 2 - (s - 1))
         if not pop:
             balance = 0.0
@@ -503,10 +504,15 @@ def _enumerate(sc: _Scope, costing: _Costing, max_size: int, mode: str,
     below = mode == "below"
     found: list[tuple[float, tuple[int, ...], int]] = []
     fixed_members = {i for g in sc.fixed for i in g}
-    fast = costing.fast
+    fast, terms = costing.fast, costing._terms
+    kinds = costing.kind
     for v in range(n):
         if not free[v] or v in fixed_members:
             continue
+        # most groups are of one region class and type: their standard is v's, and the
+        # running sums decide whether they meet it before any cost is computed
+        std = costing._standard(*kinds[v])
+        a_std, p_std = std if std is not None else (math.inf, math.inf)
         # (members, extension, exclusive neighbourhood, population, area)
         stack: list[tuple[tuple[int, ...], list[int], set[int], float, float]] = [
             ((v,), [u for u in adj[v] if u > v and free[u]], {v, *adj[v]}, pops[v],
@@ -519,11 +525,18 @@ def _enumerate(sc: _Scope, costing: _Costing, max_size: int, mode: str,
                 if p2 > pop_cap and a2 > area_cap:
                     continue
                 sub2 = (*sub, w)
-                members = tuple(sorted(sub2))
-                if not below or any(obliged[i] for i in members):
-                    meets, cost, fail = fast(members)
-                    if meets:
-                        found.append((cost, members, fail))
+                if not below or any(obliged[i] for i in sub2):
+                    if all(kinds[i] == kinds[v] for i in sub2):
+                        if std is not None and (a2 / a_std if a_std else math.inf) >= 1 and (
+                                p2 / p_std if p_std else math.inf) >= 1:
+                            members = tuple(sorted(sub2))
+                            bal, compact, _ = terms(members, p2, p_std)
+                            found.append((W_BALANCE * bal + W_COMPACT * compact, members, 0))
+                    else:
+                        members = tuple(sorted(sub2))
+                        meets, cost, fail = fast(members)
+                        if meets:
+                            found.append((cost, members, fail))
                 if len(sub2) < max_size:
                     new = [u for u in adj[w] if u > v and free[u] and u not in nbhd]
                     stack.append((sub2, ext + new, nbhd | set(new), p2, a2))
@@ -739,7 +752,8 @@ def _solve_cpsat(sc: _Scope, cols: _Columns, hint: list[tuple[int, ...]], time_l
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, "no solution in time", None, None, None
     chosen = [j for j in range(len(x)) if solver.value(x[j])]
-    obj, bound = solver.objective_value / scale, solver.best_objective_bound / scale
+    # every cost is >= 0: a negative bound (from presolve's shifts) says no more than 0
+    obj, bound = solver.objective_value / scale, max(0.0, solver.best_objective_bound / scale)
     # a stop at the gap limit is reported OPTIMAL too: the gap says how close it is
     rel = abs(obj - bound) / max(1e-9, abs(obj)) if obj else 0.0
     return (chosen, "optimal" if status == cp_model.OPTIMAL else "time limit", obj, bound,
@@ -997,6 +1011,8 @@ def suggest_partition(
                 status = f"greedy ({status})"
         if chosen is None:
             chosen = greedy
+            obj = (sum(costing.group(g)[1] for g in greedy)
+                   + W_COUNT * _deviation(len(greedy), sc.target))
         made = _make_groups(sc, costing, chosen, level, max_size)
         groups.extend(made)
         results.append(ScopeResult(sc.id, len(sc.terrs), sc.target, len(made), solver,
