@@ -631,7 +631,6 @@ def _solve_lns(sc: _Scope, cols: _Columns, start: list[tuple[int, ...]], time_li
     nothing, the gap to the LP bound is within ``gap``, or time is up."""
     import random
 
-    t0 = time.perf_counter()
     where = {g: j for j, g in enumerate(cols.members)}
     col_of: list[list[int]] = [[] for _ in sc.terrs]
     for j, g in enumerate(cols.members):
@@ -641,6 +640,7 @@ def _solve_lns(sc: _Scope, cols: _Columns, start: list[tuple[int, ...]], time_li
     group_of = {i: j for j in current for i in cols.members[j]}
     fixed = set(sc.fixed)
     bound = _lp_bound(sc, cols)
+    t0 = time.perf_counter()  # the windows' time: the bound is paid for apart
 
     def total() -> float:
         return (sum(cols.cost[j] for j in current)
@@ -798,13 +798,19 @@ def _greedy(sc: _Scope, costing: _Costing, max_size: int, mode: str) -> list[tup
         for i in groups[a]:
             group_of[i] = a
 
-    blocked: set[int] = set()
-    while True:  # 1. every group that must merge, until it meets the target
-        failing = [g for g in groups if g not in fixed and g not in blocked
-                   and info(groups[g])[2] > 0]
-        if not failing:
-            break
-        g = min(failing, key=lambda g: (deficit(g), g))
+    import heapq
+
+    def failing(g: int) -> bool:
+        return g not in fixed and info(groups[g])[2] > 0
+
+    # 1. every group that must merge, furthest from the target first, until it meets it
+    # (a heap with stale entries skipped: a merged group is pushed again)
+    heap = [(deficit(g), g) for g in groups if failing(g)]
+    heapq.heapify(heap)
+    while heap:
+        d, g = heapq.heappop(heap)
+        if g not in groups or not failing(g) or deficit(g) != d:
+            continue
         options = []
         for h in neighbours(g):
             if len(groups[g]) + len(groups[h]) > max_size:
@@ -814,26 +820,26 @@ def _greedy(sc: _Scope, costing: _Costing, max_size: int, mode: str) -> list[tup
             pop = check.population if check is not None and check.population else 0
             options.append((not meets, pop if meets else -deficit_of(check), h))
         if not options:
-            blocked.add(g)
-            continue
+            continue  # nothing left to join: it stays below the target
         merge(g, min(options)[2])
+        if failing(g):
+            heapq.heappush(heap, (deficit(g), g))
     if sc.target is not None:  # 2. the smallest groups until the count is reached
         hi = sc.target[1]
-        while len(groups) > hi:
-            cands = [g for g in groups if g not in fixed]
-            cands.sort(key=lambda g: (_population(info(groups[g])[0]), g))
-            done = False
-            for g in cands:
-                opts = [h for h in neighbours(g) if len(groups[g]) + len(groups[h]) <= max_size
-                        and (mode != "below" or any(sc.obliged[i]
-                                                    for i in groups[g] + groups[h]))]
-                if opts:
-                    sizes = {h: _population(info(groups[h])[0]) for h in opts}
-                    merge(g, min(opts, key=lambda h: (sizes[h], h)))
-                    done = True
-                    break
-            if not done:
-                break
+        small = [(_population(info(groups[g])[0]), g) for g in groups if g not in fixed]
+        heapq.heapify(small)
+        while len(groups) > hi and small:
+            pop, g = heapq.heappop(small)
+            if g not in groups or _population(info(groups[g])[0]) != pop:
+                continue
+            opts = [h for h in neighbours(g) if len(groups[g]) + len(groups[h]) <= max_size
+                    and (mode != "below" or any(sc.obliged[i]
+                                                for i in groups[g] + groups[h]))]
+            if not opts:
+                continue  # it cannot grow: the next smallest is tried
+            sizes = {h: _population(info(groups[h])[0]) for h in opts}
+            merge(g, min(opts, key=lambda h: (sizes[h], h)))
+            heapq.heappush(small, (_population(info(groups[g])[0]), g))
     return [tuple(sorted(g)) for g in groups.values()]
 
 
@@ -970,6 +976,7 @@ def suggest_partition(
         raise SuggestError(f"the largest group must have at least 1 member, got {max_size}")
     groups: list[Group] = []
     results: list[ScopeResult] = []
+    done = 0
     for sc in scopes:
         t0 = time.perf_counter()
         sc.target = targets.get(sc.id)
@@ -998,7 +1005,10 @@ def suggest_partition(
                     cols.cost.append(cost)
                     cols.fail.append(fail)
             ncols = len(cols.members)
-            budget = time_limit * len(sc.terrs) / before
+            # what is left of the time limit, shared by the territories left to solve
+            left = before - done
+            budget = max(0.2, (time_limit - (time.perf_counter() - started))
+                         * len(sc.terrs) / max(1, left))
             if solver == "cp-sat":
                 picked, status, obj, bound, sgap = _solve_cpsat(sc, cols, greedy, budget, gap,
                                                                 workers, seed)
@@ -1013,6 +1023,7 @@ def suggest_partition(
             chosen = greedy
             obj = (sum(costing.group(g)[1] for g in greedy)
                    + W_COUNT * _deviation(len(greedy), sc.target))
+        done += len(sc.terrs)
         made = _make_groups(sc, costing, chosen, level, max_size)
         groups.extend(made)
         results.append(ScopeResult(sc.id, len(sc.terrs), sc.target, len(made), solver,
