@@ -144,3 +144,11 @@ def test_a_lock_whose_members_do_not_border_is_refused() -> None:
                if t.level == "commune" and t.id != a and t.id not in by_id[a].borders)
     with pytest.raises(SuggestError, match="do not border"):
         suggest_partition(org, lock=[[a, far]])
+
+
+def test_cp_sat_gives_a_partition_that_holds_the_same_constraints() -> None:
+    pytest.importorskip("ortools")
+    org = bordered_org(13, provinces=1, communes=12, bodies=False)
+    part = suggest_partition(org, reduction="0.5-0.7", method="cp-sat", time_limit=30)
+    _check(org, part)
+    assert part.method == "cp-sat" and all(s.bound is not None for s in part.scopes)
