@@ -99,3 +99,18 @@ def test_body_mergers_from_the_cli(tmp_path: Path) -> None:
     assert main(["suggest", "bodies", "nui-xanh", "--level", "district", "-o",
                  str(out)]) == 0
     assert main(["validate", str(out), "--org", "nui-xanh"]) == 0
+
+
+def test_the_planner_keeps_and_locks_from_the_cli(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    org = bordered_org(21, provinces=1, communes=14)
+    org_file = save_org(org, tmp_path / "org.yaml")
+    a = "PR01-C002"
+    b = next(t for t in org.territories if t.id == a).borders[0]
+    keep = next(t.id for t in org.territories
+                if t.level == "commune" and t.id not in (a, b))
+    assert main(["suggest", "admin-units", str(org_file), "--reduction", "0.6",
+                 "--keep", keep, "--lock", f"{a},{b}", "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    assert any(g["members"] == [keep] and g["status"] == "kept" for g in groups)
+    assert any(set(g["members"]) == {a, b} for g in groups)
