@@ -1,10 +1,14 @@
 """Partition the territories of one level into bordering groups that meet the standards.
 
 Per scope (each parent territory, or the one given as ``within``) the problem is a set
-partition: candidate groups are the connected sets of up to ``max_size`` territories
-(enumerated once each, ESU-style, by borders), and a MIP solved by HiGHS
-(``scipy.optimize.milp``) picks the groups that cover every territory exactly once at
-the least cost:
+partition: candidate groups are the connected sets of up to ``max_size`` territories that
+meet the target (enumerated once each, ESU-style, along the borders; the cheapest few
+per territory kept), and the groups chosen must cover every territory exactly once at
+the least cost. The greedy baseline gives a first partition; ``highs`` then re-solves
+windows of it (a group and the groups around it, about 18 territories) exactly as small
+set-partition MIPs with HiGHS (``scipy.optimize.milp``), keeping each cheaper one, and
+reports the gap to the LP relaxation of the whole scope (a lower bound); ``cp-sat``
+solves the scope whole with OR-tools from the greedy hint. The cost:
 
 - ``fail``: a territory that must merge (it does not meet the target, or in the 2019-2021
   mode it is below the share) left in a group that does not meet the target (a big
@@ -20,6 +24,10 @@ The greedy baseline in the same module merges the territory furthest from the ta
 into its best neighbour until every group meets it, then the smallest groups until the
 count is reached. An unknown area or population is never taken as 0: a territory with
 an unknown figure is never put in a group (its total would be unknown) and is reported.
+
+Why one long module (~1,000 lines): the scopes, the candidate groups, their cost, the
+baseline and the two solvers share one problem (``_Scope``, ``_Columns``, ``_Costing``);
+split apart, each piece would import the others' private shapes.
 """
 
 from __future__ import annotations
@@ -747,7 +755,6 @@ def _solve_cpsat(sc: _Scope, cols: _Columns, hint: list[tuple[int, ...]], time_l
     solver.parameters.cp_model_probing_level = 0  # probing costs seconds, gains little here
     if workers == 1:
         solver.parameters.interleave_search = True  # deterministic for a seed
-    solver.parameters.log_search_progress = bool(__import__("os").environ.get("SUGGEST_LOG"))
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, "no solution in time", None, None, None
@@ -935,8 +942,8 @@ def suggest_partition(
     ``highs`` (SciPy's MIP solver), ``auto`` (CP-SAT when installed, else HiGHS) or
     ``greedy`` (the baseline alone; the solvers start from it and fall back to it).
     ``workers`` > 1 lets CP-SAT search in parallel (faster, no longer deterministic).
-    ``time_limit`` (seconds, over all scopes) and ``gap`` (relative MIP gap) bound the
-    solver; each scope's status, objective, bound and gap are in :attr:`Partition.scopes`.
+    ``time_limit`` (seconds, over all scopes) and ``gap`` (relative, to the LP bound)
+    bound the search; each scope's status, objective, bound and gap are in :attr:`Partition.scopes`.
     """
     from mergepilot.orgchart import RESOLUTION_76_2025
 
