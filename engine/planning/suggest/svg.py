@@ -70,14 +70,16 @@ def partition_svg(source: Org | OrgGraph, partition: Partition, *, size: int = 9
     for n in graph.nodes:
         x, y = xy(n)
         g = partition.groups[group_of[n]]
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour(group_of[n])}">'
+        flagged = g.status in ("below", "unknown")  # ringed: not only told by colour
+        ring = ' r="7" stroke="black" stroke-width="2"' if flagged else ' r="5"'
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}"{ring} fill="{colour(group_of[n])}">'
                    f"<title>{escape(n)} ({escape(terrs[n].name)}): group "
                    f"{escape('+'.join(g.members))}, {escape(g.status_text())}</title>"
                    "</circle>")
         if len(graph) <= 400:
             out.append(f'<text x="{x + 6:.1f}" y="{y - 4:.1f}">{escape(n)}</text>')
     out.append(f'<text x="{pad}" y="{size + 20}" font-size="12">Thick lines join the '
-               "territories of one suggested group; red: a group below the target, grey: "
-               "figures unknown.</text>")
+               "territories of one suggested group; ringed red: a group below the target, "
+               "ringed grey: figures unknown.</text>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
