@@ -662,6 +662,9 @@ def _solve_lns(sc: _Scope, cols: _Columns, start: list[tuple[int, ...]], time_li
         improved = False
         order = sorted(current)
         rng.shuffle(order)
+        # windows around a territory left below the target first, and wider: the
+        # failures weigh most, and fixing one may need groups a few borders away
+        order.sort(key=lambda j: -cols.fail[j])
         for j0 in order:
             if time.perf_counter() - t0 > time_limit:
                 break
@@ -670,7 +673,8 @@ def _solve_lns(sc: _Scope, cols: _Columns, start: list[tuple[int, ...]], time_li
             win, seen = [j0], {j0}
             k = 0
             terr_count = len(cols.members[j0])
-            while k < len(win) and terr_count < window:
+            size = window * 2 if cols.fail[j0] else window
+            while k < len(win) and terr_count < size:
                 for i in cols.members[win[k]]:
                     for nb in sc.adj[i]:
                         h = group_of[nb]
