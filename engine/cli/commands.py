@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     overlaps,
     proposals,
     simulate,
+    suggest,
     user,
     validate,
 )
