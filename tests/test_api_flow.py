@@ -5,6 +5,7 @@ clock, read the history; plus the problem+json shapes, If-Match and idempotency 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -308,7 +309,7 @@ def test_the_whole_flow_over_http(served: Served) -> None:
     history = c.get("/v1/proposals/F-01/history", headers=s.h("nobody")).json()
     assert [(e["trigger"], e["actor"]) for e in history] == [
         ("propose", "btc"), ("approve", "btv"), ("start", "system")]
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after["prev_hash"] == before["hash"]  # the chain, as stored
     assert unit_gone(c, s, proposal["units"][0])
     assert c.get("/v1/audit/verify", headers=s.h("nobody")).json()["ok"] is True

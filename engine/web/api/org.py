@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -84,7 +84,7 @@ def org_metrics(ctx: Acting, at: date | None = None,
             "standard (scoped, paginated)")
 def overlaps(ctx: Acting, at: date | None = None,
              territory: str | None = Query(None, max_length=200),
-             level: Level | None = None, bloc: list[Bloc] | None = Query(None),
+             level: Level | None = None, bloc: Annotated[list[Bloc] | None, Query()] = None,
              code: str | None = Query(None, max_length=60),
              top: int = Query(10, ge=1, le=1000),
              min_score: float = Query(0.0, ge=0.0, le=1.0),

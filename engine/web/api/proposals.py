@@ -4,6 +4,7 @@ each event), and transitions -- one with the version as ``If-Match``, or a batch
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -88,7 +89,7 @@ def create(ctx: Acting, request: Request, body: ProposeBody,
                 b.propose(p, by=ctx.by, reason=body.reason)
         headers = {}
         if len(b.events) == 1:
-            headers["Location"] = f"/v1/proposals/{b.events[0].proposal_id}"
+            headers["Location"] = f"/v1/proposals/{quote(b.events[0].proposal_id, safe='')}"
             headers["ETag"] = _etag(1)
         return JSONResponse({"events": [_event(e) for e in b.events]}, status_code=201,
                             headers=headers)

@@ -34,7 +34,7 @@ from mergepilot.engine.planning import (
     simulate,
 )
 from mergepilot.engine.store.api import ApiStore, Job
-from mergepilot.orgchart import MergepilotError, Org, Problem, org_from_data
+from mergepilot.orgchart import MergepilotError, Problem, org_from_data
 from mergepilot.workflows import InvalidProposal
 
 from .context import Acting, Ctx
@@ -84,10 +84,13 @@ def _scenario(req: dict[str, Any]) -> Scenario:
 def _run_one(req: dict[str, Any], progress: Any) -> SimulationResult:
     org = org_from_data(req["org"], "org")
     base = None if req.get("baseline") is None else org_from_data(req["baseline"], "baseline")
-    day = (lambda s: None if s is None else date.fromisoformat(s))
     return simulate(org, _scenario(req), baseline=base,
                     policy=Policy.model_validate(req["policy"]),
-                    start=day(req.get("start")), end=day(req.get("end")), progress=progress)
+                    start=_day(req.get("start")), end=_day(req.get("end")), progress=progress)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def _compute(kind: str, req: dict[str, Any], report: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -63,7 +64,7 @@ def add(ctx: Acting, request: Request, body: UserBody,
                              "DuplicatePrincipal")
         ctx.engine.add_user(body.id, body.name, by=ctx.by)
         return JSONResponse(_user(body.id, body.name or body.id, []), status_code=201,
-                            headers={"Location": f"/v1/users/{body.id}"})
+                            headers={"Location": f"/v1/users/{quote(body.id, safe='')}"})
 
     return idempotent(ctx, request, idempotency_key, body.model_dump(mode="json"), act)
 
