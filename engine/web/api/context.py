@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -28,8 +29,11 @@ from .problems import PROBLEM_JSON, ApiProblem, problem_body
 
 __all__ = ["Acting", "Ctx", "EnginePool", "Reader", "idempotent", "require_admin"]
 
-#: engines kept per worker process (each serves one request at a time)
-POOL_SIZE = 8
+#: engines per worker process, each serving one request at a time
+#: (``MERGEPILOT_API_ENGINES``). One by default: a principal is good only with the engine
+#: that authenticated it, so each engine checks each token with argon2 once -- a second
+#: of CPU on a busy machine -- and workers, not engines, are how the service scales.
+POOL_SIZE = max(1, int(os.environ.get("MERGEPILOT_API_ENGINES", "1") or 1))
 MAX_KEY = 200
 
 
