@@ -79,6 +79,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            if proc.stderr is not None:
+                proc.stderr.close()
 
 
 def _wait_until_up(proc: subprocess.Popen[bytes], base: str) -> None:
