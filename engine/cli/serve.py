@@ -6,6 +6,7 @@ the CLI starts without them."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 
@@ -41,14 +42,15 @@ def serve(
         raise EngineError(f"mergepilot serve needs the web extra ({exc.name} is missing): "
                           "pip install 'mergepilot[web]'") from None
     url = db or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL
-    if upgrade:
-        store = Store(url)
-        try:
+    store = Store(url)
+    try:
+        if upgrade:
             store.upgrade()
-        finally:
-            store.close()
+        shown = store.safe_url
+    finally:
+        store.close()
     say(f"mergepilot API on http://{host}:{port}/v1 ({workers} worker(s)); "
-        f"OpenAPI at /openapi.json; store {Store(url).safe_url}")
+        f"OpenAPI at /openapi.json; store {shown}")
     if workers == 1:
         uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
         return
@@ -58,7 +60,7 @@ def serve(
                 workers=workers, log_level="warning")
 
 
-def openapi_document() -> dict[str, object]:
+def openapi_document() -> dict[str, Any]:
     """The REST API's OpenAPI document (``mergepilot schema openapi``)."""
     from mergepilot.engine.web.app import openapi_document as document
 

@@ -27,13 +27,14 @@ from mergepilot.orgchart import MergepilotError
 
 from .problems import PROBLEM_JSON, ApiProblem, problem_body
 
-__all__ = ["Acting", "Ctx", "EnginePool", "Reader", "idempotent", "require_admin"]
+__all__ = ["Acting", "Ctx", "EnginePool", "idempotent", "require_admin"]
 
 #: engines per worker process, each serving one request at a time
 #: (``MERGEPILOT_API_ENGINES``). One by default: a principal is good only with the engine
 #: that authenticated it, so each engine checks each token with argon2 once -- a second
 #: of CPU on a busy machine -- and workers, not engines, are how the service scales.
-POOL_SIZE = max(1, int(os.environ.get("MERGEPILOT_API_ENGINES", "1") or 1))
+_ENGINES = os.environ.get("MERGEPILOT_API_ENGINES", "1").strip()
+POOL_SIZE = max(1, int(_ENGINES)) if _ENGINES.isdigit() else 1
 MAX_KEY = 200
 
 
@@ -157,17 +158,6 @@ def _principal(p: Pooled, authorization: str | None) -> Principal:
     return principal
 
 
-def reader(request: Request) -> Iterator[Ctx]:
-    """An engine for a call that needs no principal."""
-    pool = _pool(request)
-    p = pool.take()
-    try:
-        _fresh_policy(p)
-        yield Ctx(p)
-    finally:
-        pool.give(p)
-
-
 def acting(request: Request,
            authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
            ) -> Iterator[Ctx]:
@@ -181,7 +171,6 @@ def acting(request: Request,
         pool.give(p)
 
 
-Reader = Annotated[Ctx, Depends(reader)]
 Acting = Annotated[Ctx, Depends(acting)]
 
 
