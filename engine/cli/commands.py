@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     org,
     overlaps,
     proposals,
+    serve,
     simulate,
     suggest,
     user,

@@ -57,6 +57,7 @@ class SchemaName(StrEnum):
     PLAN = "plan"
     ORG = "org"
     POLICY = "policy"
+    OPENAPI = "openapi"  # the REST API's (mergepilot serve)
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -190,6 +191,10 @@ def validate(
 def json_schema(name: SchemaName | str) -> dict[str, Any]:
     """The JSON Schema of a proposal, plan (a plan, a list or one proposal), org or policy."""
     name = SchemaName(name)
+    if name == SchemaName.OPENAPI:
+        from .serve import openapi_document
+
+        return openapi_document()
     if name == SchemaName.PLAN:
         adapter: TypeAdapter[Any] = TypeAdapter(Plan | list[Proposal] | Proposal)
         out = adapter.json_schema()
@@ -203,7 +208,7 @@ def json_schema(name: SchemaName | str) -> dict[str, Any]:
 
 
 @app.command("schema")
-def schema(name: SchemaName = typer.Argument(..., help="proposal, plan, org or policy.")
+def schema(name: SchemaName = typer.Argument(..., help="proposal, plan, org, policy or openapi.")
            ) -> None:
     """Print the JSON Schema of a file format, so other systems validate without Python."""
     sys.stdout.write(json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n")

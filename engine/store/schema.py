@@ -1,7 +1,7 @@
 """The store's schema: SQLAlchemy tables, created and migrated by the Alembic migrations in
 ``mergepilot.engine.store.migrations``.
 
-Tables (schema revision ``0003``, created by the Alembic migrations in
+Tables (schema revision ``0004``, created by the Alembic migrations in
 ``mergepilot.engine.store.migrations``):
 
 ===============  ==========================================================================
@@ -25,6 +25,8 @@ policies         the policy the engine judges with, one row per version
 ledger           one store-wide chain over every write: the digests of the row parts it
                  set, chained by sha256 or HMAC-SHA256 (keyed stores); append-only
 ledger_head      one row: the ledger's length, last hash and key id ('' = unkeyed)
+api_requests     the REST API's idempotency keys and the responses they got (not audited)
+api_jobs         simulations and comparisons started over the REST API (not audited)
 ===============  ==========================================================================
 """
 
@@ -44,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: the Alembic revision this code expects the database to be at.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 # -- the schema ---------------------------------------------------------------------------
@@ -231,6 +233,32 @@ class LedgerHeadRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64))
+
+
+class ApiRequestRow(Base):
+    __tablename__ = "api_requests"
+
+    key: Mapped[str] = mapped_column(String(2 * _ID + 1), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(_ID))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ApiJobRow(Base):
+    __tablename__ = "api_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    principal_id: Mapped[str] = mapped_column(String(_ID))
+    request: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    done: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
 
 
 metadata = Base.metadata
