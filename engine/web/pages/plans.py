@@ -52,6 +52,7 @@ __all__ = ["PlanPages", "workbook"]
 #: the metrics drawn as charts, in this order
 CHARTED = ("units", "staff_quota", "heads", "deputies", "deputies_above_standard",
            "territories.commune")
+_NO_FILE = File(None)
 #: the largest plan file accepted (bytes)
 MAX_PLAN = 5_000_000
 
@@ -124,7 +125,7 @@ class PlanPages:
                                  edit=edit)
 
     def validate(self, request: Request, plan: str = Form(""), text: str = Form(""),
-                 file: UploadFile | None = File(None), csrf: str = Form(""),
+                 file: UploadFile | None = _NO_FILE, csrf: str = Form(""),
                  org: str = Form("store")) -> Response:
         s = self.pages.need(request)
         self.pages.check_csrf(s, csrf)
@@ -155,7 +156,7 @@ class PlanPages:
                                  text=text, edit="", problems=lines)
 
     def simulate(self, request: Request, plan: str = Form(""), text: str = Form(""),
-                 file: UploadFile | None = File(None), plan_b: str = Form(""),
+                 file: UploadFile | None = _NO_FILE, plan_b: str = Form(""),
                  csrf: str = Form(""), org: str = Form("store")) -> Response:
         s = self.pages.need(request)
         self.pages.check_csrf(s, csrf)

@@ -102,7 +102,7 @@ class Pages:
             w=w, _=w._, session=s, csrf=s.csrf if s else "", path=request.url.path,
             query=str(request.url.query), **values)
         resp = HTMLResponse(html, status_code=status)
-        if request.query_params.get("lang") in w.other_locales + (w.locale,):
+        if request.query_params.get("lang") in (*w.other_locales, w.locale):
             resp.set_cookie(LANG_COOKIE, w.locale, max_age=365 * 86400, samesite="lax",
                             httponly=True)
         return resp
@@ -244,7 +244,7 @@ class Pages:
     def overlaps_page(self, request: Request, territory: str = "", level: str = "",
                       show: str = "candidates", page: str = "1") -> Response:
         self.need(request)
-        ix, today = self.org_index(None)
+        ix, _today = self.org_index(None)
         lvl = level if level in {x.value for x in Level} else None
         terr = territory if territory and ix.graph.has_territory(territory) else None
         with self.bench.engine() as eng:
@@ -391,7 +391,7 @@ class Pages:
         when = _day(day)
         if when is None:
             return self.error(request, self.words(request)._(
-                "A date is written YYYY-MM-DD, got {text}.", text=day[:40]), 422)
+                "A date is written YYYY-MM-DD, got {day}.", day=day[:40]), 422)
         try:
             with self.bench.engine() as eng:
                 eng.advance_to(when, by=s.principal)

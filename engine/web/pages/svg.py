@@ -43,7 +43,7 @@ def lifecycle_svg(lc: Lifecycle, current: str, label: Callable[[str, str], str],
     for s, c in cols.items():
         by_col.setdefault(c, []).append(s)
     bw, bh, gx, gy = 150, 40, 70, 34
-    pos = {}
+    pos: dict[str, tuple[float, float]] = {}
     for c, states in by_col.items():
         for r, s in enumerate(states):
             pos[s] = (20 + c * (bw + gx), 20 + r * (bh + gy))
@@ -62,6 +62,8 @@ def lifecycle_svg(lc: Lifecycle, current: str, label: Callable[[str, str], str],
                 continue
             seen_edges.add((src, dst))
             (x1, y1), (x2, y2) = pos[src], pos[dst]
+            a: tuple[float, float]
+            b: tuple[float, float]
             if x2 > x1:
                 a, b = (x1 + bw, y1 + bh / 2), (x2, y2 + bh / 2)
             elif x2 < x1:
@@ -88,8 +90,8 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
     """One metric over the years, a line per series; a point's value on hover (its
     ``<title>``) and in the legend; an unknown value breaks the line, never drawn as 0."""
     w, h, left, right, top, bottom = 460, 220, 64, 12, 28, 36
-    known = [v for _, vals in series for v in vals if v is not None]
-    lo, hi = (min(known), max(known)) if known else (0, 1)
+    known = [float(v) for _, vals in series for v in vals if v is not None]
+    lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     pad = (hi - lo) * 0.08
@@ -105,31 +107,31 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{escape(title)}</title>',
            f'<text x="{left}" y="16" class="ct">{escape(title)}</text>']
     for k in range(5):
-        v = lo + (hi - lo) * k / 4
-        y = py(v)
+        tick = lo + (hi - lo) * k / 4
+        y = py(tick)
         out.append(f'<line x1="{left}" x2="{w - right}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'class="grid"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'class="ax">{escape(fmt(round(v)))}</text>')
+                   f'class="ax">{escape(fmt(round(tick)))}</text>')
     for i, x in enumerate(xs):
         out.append(f'<text x="{px(i):.1f}" y="{h - bottom + 18}" text-anchor="middle" '
                    f'class="ax">{x}</text>')
     for n, (name, vals) in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
         path, pen = [], "M"
-        for i, v in enumerate(vals):
-            if v is None:
+        for i, val in enumerate(vals):
+            if val is None:
                 pen = "M"
                 continue
-            path.append(f"{pen}{px(i):.1f},{py(v):.1f}")
+            path.append(f"{pen}{px(i):.1f},{py(val):.1f}")
             pen = "L"
         if path:
             out.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" '
                        f'stroke-width="2.5" class="series" data-series="{n}"/>')
-        for i, v in enumerate(vals):
-            if v is None:
+        for i, val in enumerate(vals):
+            if val is None:
                 continue
-            out.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="4" fill="{colour}" '
+            out.append(f'<circle cx="{px(i):.1f}" cy="{py(val):.1f}" r="4" fill="{colour}" '
                        f'class="pt" data-series="{n}"><title>{escape(name)} {xs[i]}: '
-                       f'{escape(fmt(v))}</title></circle>')
+                       f'{escape(fmt(val))}</title></circle>')
     out.append("</svg>")
     return Markup("".join(out))

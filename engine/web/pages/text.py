@@ -27,7 +27,7 @@ def N_(text: str) -> str:
 
 #: code -> English label (the msgid); shown translated
 LABELS: dict[str, dict[str, str]] = {
-    "bloc": {"party": N_("Party"), "state": N_("State"), "front": N_("Front"),
+    "bloc": {"party": N_("Party"), "state": N_("State bodies"), "front": N_("Front"),
              "public_service": N_("Public service"), "admin": N_("Administrative unit")},
     "level": {"central": N_("Central"), "province": N_("Province"),
               "district": N_("District"), "commune": N_("Commune"), "village": N_("Village")},
@@ -86,8 +86,8 @@ class Words:
 
     locale: str
 
-    def _(self, text: str, **values: Any) -> str:
-        out = translations("web", self.locale).gettext(text)
+    def _(self, message: str, **values: Any) -> str:
+        out = translations("web", self.locale).gettext(message)
         return out.format(**values) if values else out
 
     def label(self, group: str, code: object) -> str:
