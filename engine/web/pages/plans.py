@@ -199,8 +199,8 @@ class PlanPages:
         job = self._job(request, job_id)
         w = self.pages.words(request)
         if job is None:
-            return self.pages.error(request, w._("No such simulation (they are kept while "
-                                                 "the server runs)."), 404)
+            gone = w._("No such simulation (they are kept while the server runs).")
+            return self.pages.error(request, gone, 404)
         if job.status != "done":
             return self.pages.render(request, "job.j2", job=job)
         results: list[SimulationResult] = job.results

@@ -124,8 +124,9 @@ class Pages:
         r.add_api_route("/overlaps", self.overlaps_page, methods=["GET"])
         r.add_api_route("/overlaps/candidate/{rank}", self.candidate_page, methods=["GET"])
         r.add_api_route("/proposals", self.proposals_page, methods=["GET"])
-        r.add_api_route("/proposals/{pid}", self.proposal_page, methods=["GET"])
-        r.add_api_route("/proposals/{pid}/fire", self.fire, methods=["POST"])
+        # ids may hold "/" (Núi Xanh's do): the fire route is matched first
+        r.add_api_route("/proposals/{pid:path}/fire", self.fire, methods=["POST"])
+        r.add_api_route("/proposals/{pid:path}", self.proposal_page, methods=["GET"])
         r.add_api_route("/clock", self.clock, methods=["POST"])
         return r
 
