@@ -20,18 +20,18 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI
 
 with warnings.catch_warnings():
     # Starlette's test client asks for the httpx2 package; httpx works the same here.
     warnings.simplefilter("ignore", UserWarning)
     from fastapi.testclient import TestClient
 
-from mergepilot.engine import Engine  # noqa: E402
-from mergepilot.engine.planning import load_scenario, plan_path  # noqa: E402
-from mergepilot.engine.web.pages import mount_pages  # noqa: E402
-from mergepilot.orgchart import Org, load_org, sample_org  # noqa: E402
-from mergepilot.workflows import Proposal  # noqa: E402
+from mergepilot.engine import Engine
+from mergepilot.engine.planning import load_scenario, plan_path
+from mergepilot.engine.web.pages import mount_pages
+from mergepilot.orgchart import Org, load_org, sample_org
+from mergepilot.workflows import Proposal
 
 NUI_XANH = Path(str(resources.files("mergepilot.orgchart.data").joinpath("nui_xanh.yaml")))
 NUI_XANH_PLAN = NUI_XANH.with_name("nui_xanh_plan.yaml")
