@@ -262,3 +262,22 @@ def test_every_message_has_a_vietnamese_translation() -> None:
     vi = translations("web", "vi")
     untranslated = sorted(m for m in used if vi.gettext(m) == m and m not in {"Token"})
     assert not untranslated
+
+
+def test_propose_a_plan_into_the_store_all_or_nothing(client: TestClient,
+                                                      store: Store) -> None:
+    import yaml
+
+    csrf = sign_in(client, store, "bantc")
+    first = store.proposals[0].model_dump(mode="json", exclude_defaults=True)
+    fresh = {**first, "id": "NEW-1"}
+    # one new proposal and one the store holds already: refused, nothing stored
+    text = yaml.safe_dump({"proposals": [fresh, first]}, allow_unicode=True)
+    r = client.post("/plans/propose", data={"text": text, "csrf": csrf})
+    assert r.status_code == 422 and store.proposals[0].id in r.text
+    with Engine.open(store.url, audit_key=None) as eng:
+        assert len(eng.proposals()) == len(store.proposals)
+    text = yaml.safe_dump({"proposals": [fresh]}, allow_unicode=True)
+    r = client.post("/plans/propose", data={"text": text, "csrf": csrf, "reason": "mới"})
+    assert r.status_code == 200 and r.url.path == "/proposals"
+    assert "NEW-1" in client.get("/proposals", params={"q": "new-1"}).text

@@ -67,6 +67,7 @@ class PlanPages:
         r.add_api_route("/plans", self.plans_page, methods=["GET"])
         r.add_api_route("/plans/validate", self.validate, methods=["POST"])
         r.add_api_route("/plans/simulate", self.simulate, methods=["POST"])
+        r.add_api_route("/plans/propose", self.propose, methods=["POST"])
         r.add_api_route("/plans/jobs/{job_id}", self.job_page, methods=["GET"])
         r.add_api_route("/plans/jobs/{job_id}/status", self.job_status, methods=["GET"])
         r.add_api_route("/plans/jobs/{job_id}/results.xlsx", self.download_xlsx,
@@ -148,6 +149,23 @@ class PlanPages:
         return self.pages.render(request, "validate.j2", scenario=scenario,
                                  by_proposal=by_proposal, counts=counts, names=names,
                                  plan=plan, text=text, org=org, w2=w)
+
+    def propose(self, request: Request, plan: str = Form(""), text: str = Form(""),
+                file: UploadFile | None = _NO_FILE, csrf: str = Form(""),
+                reason: str = Form("")) -> Response:
+        """Store the plan's proposals in state 'proposed' (all, or none), as the signed-in
+        principal (``mergepilot propose``): then they go through their lifecycles on the
+        proposals' pages, and the clock moves them on."""
+        s = self.pages.need(request)
+        self.pages.check_csrf(s, csrf)
+        try:
+            scenario = self._scenario(plan, text, file)
+            with self.bench.engine() as eng, eng.batch() as b:
+                for p in scenario.proposals:
+                    b.propose(p, by=s.principal, reason=reason)
+        except (MergepilotError, ValueError) as exc:
+            return self._bad_plan(request, exc, text)
+        return RedirectResponse("/proposals", 303)
 
     def _bad_plan(self, request: Request, exc: Exception, text: str) -> Response:
         problems = getattr(exc, "problems", None)

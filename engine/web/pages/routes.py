@@ -333,6 +333,7 @@ class Pages:
                           if g.has_territory(t)}
             regs = {r.id: r.title for r in g.regulations()}
             today = eng.today
+            people = dict(eng.store.principals())
         lc = get_lifecycle(row.lifecycle, int(row.definition_version))
         visited = [e.dest for e in events]
         diagram = lifecycle_svg(lc, row.state, w.label, visited)
@@ -340,7 +341,8 @@ class Pages:
         return self.render(request, "proposal.j2", status=status, row=row, p=proposal,
                            events=events, refusals=refusals, buttons=buttons, specs=specs,
                            diagram=diagram, names=names, terr_names=terr_names, regs=regs,
-                           lc=lc, refusal=refusal, form=form or {}, today=today)
+                           lc=lc, refusal=refusal, form=form or {}, today=today,
+                           people=people)
 
     def proposal_page(self, request: Request, pid: str) -> Response:
         s = self.need(request)
