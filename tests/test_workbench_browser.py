@@ -135,6 +135,8 @@ def test_the_planners_day_in_the_browser(served: tuple[str, Store], browser: Any
 
     # overlaps: open a candidate pair and see the shared tasks that explain its score
     page.click("header nav >> text=Chồng chéo")
+    # the scan runs in the background the first time: the page reloads itself till done
+    expect(page.locator("#tab-candidates")).to_be_visible(timeout=60_000)
     shot(page, screens, prefix, "04-overlaps")
     pairs = page.locator("a.open-pair")
     if pairs.count():

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,9 +169,21 @@ def test_org_at_an_earlier_date_and_unknown_unit(client: TestClient, store: Stor
     assert client.get("/org/unit/NO-SUCH-UNIT").status_code == 404
 
 
+def ready(client: TestClient, url: str, **params: str) -> Any:
+    """GET ``url`` until it is ready: the overlap scan runs in the background at first
+    (202 and a page that reloads itself)."""
+    for _ in range(600):
+        r = client.get(url, params=params)
+        if r.status_code != 202:
+            return r
+        assert 'id="computing"' in r.text
+        time.sleep(0.05)
+    raise AssertionError(f"{url} never got ready")
+
+
 def test_overlaps_pages_and_a_candidate_explained(client: TestClient, store: Store) -> None:
     sign_in(client, store, "btv")
-    r = client.get("/overlaps")
+    r = ready(client, "/overlaps")
     assert r.status_code == 200
     for show in ("leads", "gaps", "groups"):
         assert client.get("/overlaps", params={"show": show}).status_code == 200

@@ -250,8 +250,10 @@ class Pages:
         terr = territory if territory and ix.graph.has_territory(territory) else None
         with self.bench.engine() as eng:
             version = eng.store.org_head().version
-        scan = self.bench.view(("overlaps", version, terr, lvl),
-                               lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        scan = self.bench.view_soon(("overlaps", version, terr, lvl),
+                                    lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        if scan is None:
+            return self.render(request, "wait.j2", status=202)
         rows: list[Any]
         n = _int(page)
         if show == "leads":
@@ -287,8 +289,10 @@ class Pages:
         terr = territory if territory and ix.graph.has_territory(territory) else None
         with self.bench.engine() as eng:
             version = eng.store.org_head().version
-        scan = self.bench.view(("overlaps", version, terr, lvl),
-                               lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        scan = self.bench.view_soon(("overlaps", version, terr, lvl),
+                                    lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        if scan is None:
+            return self.render(request, "wait.j2", status=202)
         if not 0 <= rank < len(scan.candidates):
             return self.error(request, self.words(request)._("No such merger candidate."), 404)
         f = scan.explain(rank)

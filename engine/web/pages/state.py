@@ -61,6 +61,7 @@ class Workbench:
         self._jobs_lock = threading.Lock()
         #: derived views of the org (indexes, overlap scans) by (org version, key)
         self._views: dict[tuple[Any, ...], Any] = {}
+        self._making: set[tuple[Any, ...]] = set()
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
@@ -123,6 +124,26 @@ class Workbench:
                 self._views.clear()
             self._views[key] = value
         return value
+
+    def view_soon(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any | None:
+        """The view of ``key`` when it is ready, else None, its making started in a
+        thread (a national overlap scan takes a while: the page says so and reloads)."""
+        with self._jobs_lock:
+            if key in self._views:
+                return self._views[key]
+            if key in self._making:
+                return None
+            self._making.add(key)
+
+        def run() -> None:
+            try:
+                self.view(key, make)
+            finally:
+                with self._jobs_lock:
+                    self._making.discard(key)
+
+        threading.Thread(target=run, daemon=True, name="mergepilot-view").start()
+        return None
 
     # -- jobs ---------------------------------------------------------------------------
 
