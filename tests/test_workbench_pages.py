@@ -12,6 +12,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,40 @@ def test_propose_a_plan_into_the_store_all_or_nothing(client: TestClient,
     r = client.post("/plans/propose", data={"text": text, "csrf": csrf, "reason": "mới"})
     assert r.status_code == 200 and r.url.path == "/proposals"
     assert "NEW-1" in client.get("/proposals", params={"q": "new-1"}).text
+
+
+def test_a_pilot_from_approval_to_its_end_in_the_pages(tmp_path: Path,
+                                                       made_store: Store) -> None:
+    """The story's path for one pilot, through the pages alone: approved, started by the
+    clock on its effective date, refused an end before its final review (the guard
+    named), reviewed, ended and unwound: its units are back in the org explorer."""
+    store = copy_store(made_store, tmp_path)
+    pilot = next(p for p in store.proposals if p.pilot is not None and p.units
+                 and p.kind.value in ("amalgamate", "absorb"))
+    assert pilot.pilot is not None
+    with client_for(store) as c:
+        csrf = sign_in(c, store, "btv")
+        url = f"/proposals/{pilot.id}/fire"
+
+        def fire(trigger: str, **extra: str) -> Any:
+            return c.post(url, data={"trigger": trigger, "reason": "theo kết luận",
+                                     "csrf": csrf, **extra})
+
+        assert 'data-state="approved"' in fire("approve").text
+        r = c.post("/clock", data={"day": pilot.pilot.start.isoformat(), "csrf": csrf,
+                                   "next": f"/proposals/{pilot.id}"})
+        assert 'data-state="operating"' in r.text
+        gone = pilot.units[0]
+        assert c.get(f"/org/unit/{gone}").status_code == 404  # merged away
+        later = pilot.pilot.start + timedelta(days=60)
+        c.post("/clock", data={"day": later.isoformat(), "csrf": csrf})
+        refused = fire("terminate", outcome="reverted")
+        assert refused.status_code == 409 and "final_review_recorded" in refused.text
+        assert fire("record_final_review").status_code == 200
+        r = fire("terminate", outcome="reverted")
+        assert 'data-state="terminated"' in r.text and "khôi phục như cũ" in r.text
+        back = c.get(f"/org/unit/{gone}")
+        assert back.status_code == 200
+        # and the org as it stood while the pilot ran
+        while_running = (pilot.pilot.start + timedelta(days=30)).isoformat()
+        assert c.get(f"/org/unit/{gone}", params={"at": while_running}).status_code == 404
