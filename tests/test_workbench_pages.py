@@ -332,3 +332,22 @@ def test_a_pilot_from_approval_to_its_end_in_the_pages(tmp_path: Path,
         # and the org as it stood while the pilot ran
         while_running = (pilot.pilot.start + timedelta(days=30)).isoformat()
         assert c.get(f"/org/unit/{gone}", params={"at": while_running}).status_code == 404
+
+
+def test_an_administrator_loads_the_org_from_the_page(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with Engine.open(url, upgrade=True, audit_key=None) as eng:
+        tokens = {"root": eng.bootstrap_admin("root", "Quản trị")}
+        eng.add_user("bantc", "Ban Tổ chức", by=eng.authenticate(tokens["root"]))
+        tokens["bantc"] = eng.issue_token("bantc", by=eng.authenticate(tokens["root"]))
+    store = Store(url, Org(), [], tokens)
+    with client_for(store) as c:
+        csrf = sign_in(c, store, "bantc")
+        assert 'id="no-org"' in c.get("/org").text
+        r = c.post("/org/load", data={"example": "nui-xanh", "csrf": csrf})
+        assert r.status_code == 409 and "not an admin" in r.text  # the engine refuses
+        c.post("/logout", data={"csrf": csrf})
+        csrf = sign_in(c, store, "root")
+        r = c.post("/org/load", data={"example": "nui-xanh", "csrf": csrf})
+        top = next(t for t in load_org(NUI_XANH).territories if t.parent is None)
+        assert r.status_code == 200 and top.name in r.text

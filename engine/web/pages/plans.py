@@ -63,7 +63,7 @@ class PlanPages:
         self.bench = pages.bench
 
     def router(self) -> APIRouter:
-        r = APIRouter(include_in_schema=False)
+        r = APIRouter(include_in_schema=False, route_class=self.pages.route_class())
         r.add_api_route("/plans", self.plans_page, methods=["GET"])
         r.add_api_route("/plans/validate", self.validate, methods=["POST"])
         r.add_api_route("/plans/simulate", self.simulate, methods=["POST"])

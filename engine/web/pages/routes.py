@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import tempfile
+from collections.abc import Callable, Coroutine
 from datetime import date
+from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from mergepilot.engine import EngineError, TransitionRefused
-from mergepilot.orgchart import Level, MergepilotError, OrgGraph, overlap_scan
+from mergepilot.engine import EngineError, StoreError, TransitionRefused
+from mergepilot.orgchart import Level, MergepilotError, OrgGraph, load_org, overlap_scan
 from mergepilot.workflows import GuardFailed, RoleNotAllowed, get_lifecycle
 
 from .state import Session, Workbench
@@ -33,6 +38,13 @@ SESSION_COOKIE = "mp_session"
 LANG_COOKIE = "mp_lang"
 #: the double-submit token of the sign-in form (no session exists yet)
 LOGIN_CSRF_COOKIE = "mp_login_csrf"
+
+
+#: the shipped example orgs an administrator may load from the org page
+EXAMPLES = {"sample": "quang_ngai.yaml", "nui-xanh": "nui_xanh.yaml"}
+#: the largest org file accepted by upload (bytes)
+MAX_UPLOAD = 200_000_000
+_NO_FILE = File(None)
 
 
 class NeedSignIn(Exception):
@@ -112,14 +124,36 @@ class Pages:
 
     # -- routes -------------------------------------------------------------------------
 
+    def route_class(self) -> type[APIRoute]:
+        """Routes whose library errors (no org loaded yet, a store to upgrade) become an
+        error page naming the problem, never a traceback; app-wide handlers are the
+        API's business, so this stays inside the pages' own routes."""
+        pages = self
+
+        class PageRoute(APIRoute):
+            def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+                handler = super().get_route_handler()
+
+                async def guarded(request: Request) -> Response:
+                    try:
+                        return await handler(request)
+                    except MergepilotError as exc:
+                        return pages.error(request, str(exc), 503 if isinstance(
+                            exc, StoreError) else 409)
+
+                return guarded
+
+        return PageRoute
+
     def router(self) -> APIRouter:
-        r = APIRouter(include_in_schema=False)
+        r = APIRouter(include_in_schema=False, route_class=self.route_class())
         r.add_api_route("/", self.home, methods=["GET"])
         r.add_api_route("/login", self.login_form, methods=["GET"])
         r.add_api_route("/login", self.login, methods=["POST"])
         r.add_api_route("/logout", self.logout, methods=["POST"])
         r.add_api_route("/lang/{code}", self.lang, methods=["GET"])
         r.add_api_route("/org", self.org_page, methods=["GET"])
+        r.add_api_route("/org/load", self.org_load, methods=["POST"])
         r.add_api_route("/org/unit/{unit_id:path}", self.unit_page, methods=["GET"])
         r.add_api_route("/overlaps", self.overlaps_page, methods=["GET"])
         r.add_api_route("/overlaps/candidate/{rank}", self.candidate_page, methods=["GET"])
@@ -192,6 +226,10 @@ class Pages:
                  page: str = "1", at: str = "") -> Response:
         self.need(request)
         day = _day(at)
+        with self.bench.engine() as eng:
+            loaded = eng.store.clock()[1] is not None
+        if not loaded:
+            return self.render(request, "org_empty.j2")
         try:
             ix, shown_on = self.org_index(day)
         except MergepilotError as exc:
@@ -211,6 +249,34 @@ class Pages:
             units=page_of(units, _int(page)), q=q, bloc=bloc, at=at, shown_on=shown_on,
             blocs=("party", "state", "front", "public_service", "admin"),
             territory=territory)
+
+    def org_load(self, request: Request, example: str = Form(""), csrf: str = Form(""),
+                 file: UploadFile | None = _NO_FILE) -> Response:
+        """Make an org the store's current org (``mergepilot org load``; an administrator):
+        an uploaded bundle (YAML, JSON or Excel) or a shipped example."""
+        s = self.need(request)
+        self.check_csrf(s, csrf)
+        with tempfile.TemporaryDirectory(prefix="mergepilot-upload-") as tmp:
+            if file is not None and file.filename:
+                suffix = Path(file.filename).suffix.lower()
+                if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
+                    return self.error(request, self.words(request)._(
+                        "An org file is .yaml, .json or .xlsx, got {name}.",
+                        name=file.filename[:80]), 422)
+                path = Path(tmp) / f"org{suffix}"
+                path.write_bytes(file.file.read(MAX_UPLOAD + 1)[:MAX_UPLOAD + 1])
+                if path.stat().st_size > MAX_UPLOAD:
+                    return self.error(request, f"{file.filename}: larger than "
+                                      f"{MAX_UPLOAD:,} bytes", 413)
+            elif example in EXAMPLES:
+                path = Path(str(resources.files("mergepilot.orgchart.data").joinpath(
+                    EXAMPLES[example])))
+            else:
+                return self.error(request, self.words(request)._("Pick an org to load."), 422)
+            org = load_org(path)
+            with self.bench.engine() as eng:
+                eng.load_org(org, by=s.principal)
+        return RedirectResponse("/org", 303)
 
     def unit_page(self, request: Request, unit_id: str, at: str = "") -> Response:
         self.need(request)
