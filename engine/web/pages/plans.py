@@ -224,6 +224,7 @@ class PlanPages:
         results: list[SimulationResult] = job.results
         r0 = results[0]
         charts = [_chart(w, key, results) for key in CHARTED]
+        charts += [c for r in results if (c := _coverage_chart(w, r)) is not None]
         terr = territory or r0.territory or ""
         changes = before_after(r0.start_org, r0.end_org, r0.scenario.proposals, terr or None)
         terr_names = {t.id: t.name for t in r0.start_org.territories}
@@ -279,6 +280,17 @@ def _chart(w: Words, key: str, results: list[SimulationResult]) -> Markup:
         series.append((r.scenario.name or "plan",
                        [r.baseline.metric(key)] + [by_year.get(y) for y in years[1:]]))
     return line_chart(w.label("metric", key), years, series, w.num)
+
+
+def _coverage_chart(w: Words, r: SimulationResult) -> Markup | None:
+    """Places each pilot model covers, year by year (what the coverage targets count)."""
+    models = sorted({m for y in r.years for m in y.coverage})
+    if not models:
+        return None
+    years = [y.year for y in r.years]
+    series = [(m.replace("_", " "), [y.coverage.get(m, 0) for y in r.years]) for m in models]
+    title = w._("Pilot places by model: {plan}", plan=r.scenario.name or w._("plan"))
+    return line_chart(title, years, series, w.num, kind="coverage", legend=True)
 
 
 def workbook(results: list[SimulationResult], w: Words) -> bytes:

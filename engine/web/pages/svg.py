@@ -86,10 +86,14 @@ def lifecycle_svg(lc: Lifecycle, current: str, label: Callable[[str, str], str],
 
 
 def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequence[int | None]]],
-               fmt: Callable[[int | None], str], *, unknown: str = "?") -> Markup:
+               fmt: Callable[[int | None], str], *, kind: str = "",
+               legend: bool = False) -> Markup:
     """One metric over the years, a line per series; a point's value on hover (its
-    ``<title>``) and in the legend; an unknown value breaks the line, never drawn as 0."""
+    ``<title>``); an unknown value breaks the line, never drawn as 0. ``legend`` writes
+    the series' names under the chart; ``kind`` is an extra CSS class."""
     w, h, left, right, top, bottom = 460, 220, 64, 12, 28, 36
+    if legend:
+        h += 16 * len(series)
     known = [float(v) for _, vals in series for v in vals if v is not None]
     lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
     if lo == hi:
@@ -103,7 +107,7 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
     def py(v: float) -> float:
         return top + (h - top - bottom) * (1 - (v - lo) / (hi - lo))
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" role="img" '
            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{escape(title)}</title>',
            f'<text x="{left}" y="16" class="ct">{escape(title)}</text>']
     for k in range(5):
@@ -133,5 +137,11 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
             out.append(f'<circle cx="{px(i):.1f}" cy="{py(val):.1f}" r="4" fill="{colour}" '
                        f'class="pt" data-series="{n}"><title>{escape(name)} {xs[i]}: '
                        f'{escape(fmt(val))}</title></circle>')
+    if legend:
+        for n, (name, _vals) in enumerate(series):
+            y = h - 16 * len(series) + 16 * n + 8
+            out.append(f'<rect x="{left}" y="{y - 9}" width="10" height="10" '
+                       f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{left + 16}" y="{y}" '
+                       f'class="ax">{escape(name)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

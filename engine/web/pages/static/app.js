@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".series-toggle").forEach(btn => btn.addEventListener("click", () => {
     const on = btn.getAttribute("aria-pressed") !== "true";
     btn.setAttribute("aria-pressed", String(on));
-    document.querySelectorAll(`svg.chart [data-series="${btn.dataset.series}"]`)
+    document.querySelectorAll(`svg.chart:not(.coverage) [data-series="${btn.dataset.series}"]`)
       .forEach(el => el.classList.toggle("off", !on));
   }));
   // "Edit a copy" of the shipped plan picked.
