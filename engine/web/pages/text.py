@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mergepilot.engine.i18n import (
@@ -98,7 +99,7 @@ class Words:
         return self._(text) if text is not None else key.replace("_", " ")
 
     def num(self, value: float | int | None) -> str:
-        return format_number(value, self.locale, unknown=self._("unknown"))
+        return _number(value, self.locale, self._("unknown"))
 
     def share(self, value: float | None) -> str:
         return format_share(value, self.locale, unknown=self._("unknown"))
@@ -106,11 +107,23 @@ class Words:
     def date(self, value: dt.date | str | None) -> str:
         if isinstance(value, str):
             value = dt.date.fromisoformat(value[:10])
-        return format_date(value, self.locale, unknown=self._("unknown"))
+        return _date(value, self.locale, self._("unknown"))
 
     @property
     def other_locales(self) -> tuple[str, ...]:
         return tuple(loc for loc in LOCALES if loc != self.locale)
+
+
+# Babel's formatting costs most of a long page's rendering; the values repeat (years,
+# the same dates), so each is formatted once.
+@lru_cache(maxsize=65536)
+def _number(value: float | int | None, locale: str, unknown: str) -> str:
+    return format_number(value, locale, unknown=unknown)
+
+
+@lru_cache(maxsize=65536)
+def _date(value: dt.date | None, locale: str, unknown: str) -> str:
+    return format_date(value, locale, unknown=unknown)
 
 
 def words(locale: str | None) -> Words:
