@@ -295,7 +295,7 @@ class Pages:
         posts = []
         for p in g.posts(u.id):
             holder = g.person(p.holder).name if p.holder else None
-            also = [q for q in g.posts() if p.holder and q.holder == p.holder and q.id != p.id]
+            also = [q for q in ix.held.get(p.holder or "", ()) if q.id != p.id]
             posts.append((p, holder, [(q, g.unit(q.unit).name) for q in also
                                       if g.has_unit(q.unit)]))
         regs = [g.regulation(r) for r in u.regulations]

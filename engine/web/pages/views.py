@@ -11,7 +11,7 @@ from typing import Any
 
 from mergepilot.engine import Engine, Principal
 from mergepilot.engine.identity import SYSTEM_ID
-from mergepilot.orgchart import Level, Org, OrgGraph, Territory, Unit
+from mergepilot.orgchart import Level, Org, OrgGraph, Post, Territory, Unit
 from mergepilot.workflows import Proposal, get_lifecycle
 
 __all__ = ["OrgIndex", "Page", "before_after", "may_fire", "page_of", "parse_params"]
@@ -46,6 +46,8 @@ class OrgIndex:
     units_in: dict[str, list[Unit]] = field(default_factory=dict)
     subtree_units: dict[str, int] = field(default_factory=dict)
     keys: list[tuple[str, Unit]] = field(default_factory=list)
+    #: person id -> the posts they hold (kiêm nhiệm shows on each unit's card)
+    held: dict[str, list[Post]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, graph: OrgGraph) -> OrgIndex:
@@ -61,6 +63,9 @@ class OrgIndex:
         for u in graph.units():
             ix.units_in.setdefault(u.territory, []).append(u)
             ix.keys.append((f"{u.name} {u.id}".casefold(), u))
+        for p in graph.posts():
+            if p.holder:
+                ix.held.setdefault(p.holder, []).append(p)
         for lst in ix.units_in.values():
             lst.sort(key=lambda u: (order.get(u.bloc.value, 9), u.name, u.id))
         for lst2 in ix.children.values():
