@@ -92,6 +92,7 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
     ``<title>``); an unknown value breaks the line, never drawn as 0. ``legend`` writes
     the series' names under the chart; ``kind`` is an extra CSS class."""
     w, h, left, right, top, bottom = 460, 220, 64, 12, 28, 36
+    ph = h  # the plot's own height; a legend goes below it
     if legend:
         h += 16 * len(series)
     known = [float(v) for _, vals in series for v in vals if v is not None]
@@ -105,7 +106,7 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
         return left + (w - left - right) * (i / max(len(xs) - 1, 1))
 
     def py(v: float) -> float:
-        return top + (h - top - bottom) * (1 - (v - lo) / (hi - lo))
+        return top + (ph - top - bottom) * (1 - (v - lo) / (hi - lo))
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" role="img" '
            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{escape(title)}</title>',
@@ -117,7 +118,7 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
                    f'class="grid"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
                    f'class="ax">{escape(fmt(round(tick)))}</text>')
     for i, x in enumerate(xs):
-        out.append(f'<text x="{px(i):.1f}" y="{h - bottom + 18}" text-anchor="middle" '
+        out.append(f'<text x="{px(i):.1f}" y="{ph - bottom + 18}" text-anchor="middle" '
                    f'class="ax">{x}</text>')
     for n, (name, vals) in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
@@ -139,7 +140,7 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
                        f'{escape(fmt(val))}</title></circle>')
     if legend:
         for n, (name, _vals) in enumerate(series):
-            y = h - 16 * len(series) + 16 * n + 8
+            y = ph + 16 * n + 4
             out.append(f'<rect x="{left}" y="{y - 9}" width="10" height="10" '
                        f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{left + 16}" y="{y}" '
                        f'class="ax">{escape(name)}</text>')
