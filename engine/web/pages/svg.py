@@ -100,7 +100,8 @@ def line_chart(title: str, xs: Sequence[int], series: Sequence[tuple[str, Sequen
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     pad = (hi - lo) * 0.08
-    lo, hi = lo - pad, hi + pad
+    # counts are never negative: no axis below 0 for them
+    lo, hi = (lo - pad if lo - pad >= 0 or lo < 0 else 0.0), hi + pad
 
     def px(i: int) -> float:
         return left + (w - left - right) * (i / max(len(xs) - 1, 1))
