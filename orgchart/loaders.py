@@ -1010,13 +1010,7 @@ def _load_incidence(p: Path) -> OrgIncidence:
         return OrgIncidence.from_org(_load_org(p))
     got: OrgIncidence | None = None
     if suffix == ".json" and _msgspec is not None:
-        problems: list[Problem] = []
-        raw = files.read_bytes(p, problems)
-        if problems:
-            raise InvalidOrgData(problems)
-        assert raw is not None
-        got = _incidence_from_json(raw, str(p))
-        del raw
+        got = _incidence_from_json(p)
     else:
         data = files.read_data(p, what="org")
         got = _incidence_from_data(data, str(p))
@@ -1051,23 +1045,31 @@ except ImportError:  # pragma: no cover - depends on the environment
     _msgspec = None
 
 
+#: Types msgspec checks while it reads (the rest is read as it is and checked after): an
+#: enum member or a shared id instead of a string per row keeps 2.7M assignments small.
+_STRUCT_TYPES: dict[type[BaseModel], dict[str, Any]] = {
+    Unit: {"bloc": Bloc, "level": Level},
+    Assignment: {"unit": str, "function": str, "role": Role},
+}
+
+
 @functools.cache
-def _json_types() -> tuple[Any, Any, Any]:
-    """msgspec structs for a JSON org file: units and assignments as slim structs whose
-    every field is optional (absent: ``UNSET``), the rest as plain data."""
+def _json_types() -> Any:
+    """The msgspec struct of a JSON org file: units and assignments as slim structs
+    whose every field is optional (absent: ``UNSET``), the rest as plain data."""
     ms = _msgspec
 
     def rows(model: type[BaseModel], name: str) -> Any:
-        return ms.defstruct(name, [(f, Any, ms.UNSET) for f in model.model_fields],
+        types_ = _STRUCT_TYPES[model]
+        return ms.defstruct(name, [(f, types_.get(f, Any), ms.UNSET) for f in model.model_fields],
                             forbid_unknown_fields=True, gc=False)
 
-    unit_row, assignment_row = rows(Unit, "UnitRow"), rows(Assignment, "AssignmentRow")
     fields: list[tuple[str, Any, Any]] = [(k, Any, ms.UNSET) for k in _META_KEYS]
     fields += [(t, Any, ms.UNSET) for t in _SMALL_TABLES]
-    fields += [("units", list[unit_row], ms.UNSET),  # type: ignore[valid-type]
-               ("assignments", list[assignment_row], ms.UNSET)]  # type: ignore[valid-type]
-    root = ms.defstruct("OrgFile", fields, forbid_unknown_fields=True)
-    return root, unit_row, assignment_row
+    fields += [("units", list[rows(Unit, "UnitRow")], ms.UNSET),  # type: ignore[misc]
+               ("assignments", list[rows(Assignment, "AssignmentRow")],  # type: ignore[misc]
+                ms.UNSET)]
+    return ms.defstruct("OrgFile", fields, forbid_unknown_fields=True)
 
 
 def _keys_and_colons(value: Any) -> tuple[int, int]:
@@ -1088,13 +1090,23 @@ def _keys_and_colons(value: Any) -> tuple[int, int]:
     return keys, colons
 
 
-def _incidence_from_json(raw: bytes, source: str) -> OrgIncidence | None:
+def _incidence_from_json(p: Path) -> OrgIncidence | None:
     ms = _msgspec
-    root_t, _, _ = _json_types()
+    problems: list[Problem] = []
+    raw = files.read_bytes(p, problems)
+    if raw is None:
+        raise InvalidOrgData(problems)
+    # An escaped colon (\u003a) would be counted in the text read but not in the file
+    # (see below): such a file takes the full path.
+    if b"\\u003a" in raw or b"\\u003A" in raw:
+        return None
+    file_colons = raw.count(b":")
     try:
-        root = ms.json.decode(raw, type=root_t)
+        root = ms.json.decode(raw, type=_json_types())
     except (ms.DecodeError, ms.ValidationError, RecursionError, MemoryError):
         return None  # not an org of the usual shape: the full path says what is wrong
+    del raw
+    source = str(p)
     unset = ms.UNSET
     small = {t: v for t in _SMALL_TABLES if (v := getattr(root, t)) is not unset}
     meta = {k: v for k in _META_KEYS if (v := getattr(root, k)) is not unset}
@@ -1115,12 +1127,9 @@ def _incidence_from_json(raw: bytes, source: str) -> OrgIncidence | None:
     # msgspec keeps the last of two equal keys, where the full path refuses them. Every
     # key written has one ":" outside strings, so the file's ":" are its keys plus the
     # ":" inside its strings; a key written twice (its first value dropped) makes the
-    # count of keys and ":" read fall short of it. An escaped colon (\u003a) would be
-    # counted in the text read but not in the file: such a file takes the full path.
+    # count of keys and ":" read fall short of it.
     small_keys, small_colons = _keys_and_colons([*small.values(), *meta.values()])
-    if b"\\u003a" in raw or b"\\u003A" in raw:
-        return None
-    expect = raw.count(b":") - keys - small_keys - small_colons
+    expect = file_colons - keys - small_keys - small_colons
     return _incidence_from_columns(small, meta, big["units"], big["assignments"], source, unset,
                                    colons=expect)
 
@@ -1185,8 +1194,10 @@ def _incidence_from_columns(small: dict[str, Any], meta: dict[str, Any],
     role_code = {Role.LEAD: ROLE_LEAD, Role.SUPPORT: ROLE_SUPPORT}
     lr = np.fromiter(map(role_code.__getitem__, acols["role"]), np.int8, n_a)
     acols.clear()
-    if n_a and np.unique(lu * max(len(f_index), 1) + lf).size != n_a:
+    pair = np.sort(lu * max(len(f_index), 1) + lf)  # a sort: np.unique's hash is slower
+    if bool(np.any(pair[1:] == pair[:-1])):
         return None  # a unit performs a function twice
+    del pair
     required = np.zeros((len(org.functions), len(LEVELS)), dtype=bool)
     for i, f in enumerate(org.functions):
         for lvl in f.required_at:

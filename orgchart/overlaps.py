@@ -523,36 +523,50 @@ class OverlapScan:
 
     def __iter__(self) -> Iterator[Finding]:
         """Every finding in :func:`scan_overlaps`'s order, candidates explained one by one."""
+        return self.findings()
+
+    def findings(self, offset: int = 0, limit: int | None = None) -> Iterator[Finding]:
+        """Duplicate leads, gaps and groups, then the candidates ranked ``offset`` to
+        ``offset + limit`` (``None``: to the end), explained one by one."""
         yield from self.duplicate_leads
         yield from self.gaps
         yield from self.groups
-        for i in range(len(self.candidates)):
+        n = len(self.candidates)
+        stop = n if limit is None else min(n, max(offset, 0) + max(limit, 0))
+        for i in range(max(offset, 0), stop):
             yield self.candidates.explain(i)
 
     def write_json(self, fp: IO[str], *, extra: Iterable[Finding] = (),
-                   summary: Mapping[str, int] | None = None, indent: int = 2) -> None:
+                   summary: Mapping[str, int] | None = None, indent: int = 2,
+                   offset: int = 0, limit: int | None = None,
+                   head: Mapping[str, Any] | None = None,
+                   dumps: Callable[[Any], str] | None = None) -> None:
         """Write ``{"summary": {code: count}, "findings": [...]}`` to ``fp`` a finding at a
         time (memory stays that of one finding), then the ``extra`` findings (e.g.
         ``below_standard_findings``): the same text as ``json.dumps(..., indent=indent,
         ensure_ascii=False)`` of the whole, without a final newline. ``summary`` replaces
-        the counts (to list codes with none); by default it counts these and ``extra``."""
+        the counts (to list codes with none); by default it counts these and ``extra``.
+        ``offset`` and ``limit`` page the candidates (see :meth:`findings`); ``head``
+        adds keys after ``summary`` (e.g. the page); ``dumps`` replaces ``json.dumps``
+        for each value (it gets the value and must indent by ``indent``)."""
         extra = list(extra)
         counts = dict(summary) if summary is not None else {
             **self.summary(), **Counter(f.code for f in extra)}
+        dump = dumps or (lambda v: json.dumps(v, ensure_ascii=False, indent=indent))
         pad = " " * indent
-        head = json.dumps({"summary": counts}, ensure_ascii=False, indent=indent)
-        fp.write(head[:-2] + ",\n" + pad + '"findings": [')
+        top = dump({"summary": counts, **(head or {})})
+        fp.write(top[:-2] + ",\n" + pad + '"findings": [')
         first = True
-        for f in _chain(self, extra):
-            text = json.dumps(f.to_json(), ensure_ascii=False, indent=indent)
+        for f in _chain(self.findings(offset, limit), extra):
+            text = dump(f.to_json())
             fp.write(("\n" if first else ",\n") + pad * 2
                      + text.replace("\n", "\n" + pad * 2))
             first = False
         fp.write(("]" if first else "\n" + pad + "]") + "\n}")
 
 
-def _chain(scan: OverlapScan, extra: list[Finding]) -> Iterator[Finding]:
-    yield from scan
+def _chain(found: Iterator[Finding], extra: list[Finding]) -> Iterator[Finding]:
+    yield from found
     yield from extra
 
 
