@@ -64,6 +64,7 @@ from .similarity import (
     SimilarityWeights,
     candidate_pairs,
     idf_weights,
+    quantize,
 )
 
 __all__ = [
@@ -223,25 +224,50 @@ def _terr_label(inc: Incidence, t: int) -> str:
     return tid if name == tid else f"{tid} ({name})"
 
 
-def duplicate_leads(source: OrgSource, *, territory: str | None = None,
-                    level: Level | str | None = None, bloc: BlocFilter = None) -> list[Finding]:
-    """``OVERLAP-DUPLICATE-LEAD``: a function with 2+ lead units in one territory."""
-    inc = Incidence.of(source)
+class _Lazy(Sequence[Finding]):
+    """Findings made one at a time when read: ``make(i)`` is the ``i``-th."""
+
+    def __init__(self, n: int, make: Callable[[int], Finding]) -> None:
+        self._n, self._make = n, make
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Finding: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Finding]: ...
+
+    def __getitem__(self, i: int | slice) -> Finding | list[Finding]:
+        if isinstance(i, slice):
+            return [self._make(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._make(i)
+
+
+def _duplicate_leads(inc: Incidence, territory: str | None, level: Level | str | None,
+                     bloc: BlocFilter) -> _Lazy:
     groups = duplicate_lead_groups(inc)
+    keep = np.ones(len(groups), dtype=bool)
     scope = _scope(inc, territory, level)
-    in_bloc = None if bloc is None else inc.bloc_mask(bloc)
-    out: list[Finding] = []
-    for i in range(len(groups)):
+    if scope is not None:
+        keep &= scope[groups.territory]
+    if bloc is not None and len(groups):
+        hit = inc.bloc_mask(bloc)[groups.units].astype(np.int64)
+        keep &= np.add.reduceat(hit, groups.indptr[:-1]) > 0  # every group has 2+ units
+    chosen = np.flatnonzero(keep)
+
+    def make(j: int) -> Finding:
+        i = int(chosen[j])
         t, f = int(groups.territory[i]), int(groups.function[i])
-        if scope is not None and not scope[t]:
-            continue
         units = groups.units[groups.indptr[i]:groups.indptr[i + 1]]
-        if in_bloc is not None and not in_bloc[units].any():
-            continue
         ids = tuple(str(inc.unit_ids[u]) for u in units)
         fcode, fname = str(inc.function_codes[f]), str(inc.function_names[f])
         fl = fcode if fname == fcode else f"{fcode} ({fname})"
-        out.append(Finding(
+        return Finding(
             DUPLICATE_LEAD, Severity.ERROR,
             f"{fl} has {len(ids)} lead units in {_terr_label(inc, t)}: "
             + ", ".join(_unit_label(inc, int(u)) for u in units),
@@ -249,28 +275,38 @@ def duplicate_leads(source: OrgSource, *, territory: str | None = None,
             {"territory": str(inc.territory_ids[t]),
              "level": LEVELS[inc.territory_level[t]].value,
              "function": fcode, "units": list(ids)},
-        ))
-    return out
+        )
+    return _Lazy(int(chosen.size), make)
+
+
+def duplicate_leads(source: OrgSource, *, territory: str | None = None,
+                    level: Level | str | None = None, bloc: BlocFilter = None) -> list[Finding]:
+    """``OVERLAP-DUPLICATE-LEAD``: a function with 2+ lead units in one territory."""
+    return list(_duplicate_leads(Incidence.of(source), territory, level, bloc))
+
+
+def _gaps(inc: Incidence, territory: str | None, level: Level | str | None) -> _Lazy:
+    terr, func = gap_pairs(inc, _scope(inc, territory, level))
+
+    def make(j: int) -> Finding:
+        t, f = int(terr[j]), int(func[j])
+        tid, fcode, fname = (str(inc.territory_ids[t]), str(inc.function_codes[f]),
+                             str(inc.function_names[f]))
+        fl = fcode if fname == fcode else f"{fcode} ({fname})"
+        lvl = LEVELS[inc.territory_level[t]].value
+        return Finding(
+            GAP_NO_LEAD, Severity.ERROR,
+            f"{fl} is required at {lvl} level but no unit leads it in {_terr_label(inc, t)}",
+            (tid, fcode),
+            {"territory": tid, "level": lvl, "function": fcode},
+        )
+    return _Lazy(int(terr.size), make)
 
 
 def gaps(source: OrgSource, *, territory: str | None = None,
          level: Level | str | None = None) -> list[Finding]:
     """``GAP-NO-LEAD``: a function required at a territory's level that nobody leads there."""
-    inc = Incidence.of(source)
-    terr, func = gap_pairs(inc, _scope(inc, territory, level))
-    out = []
-    for t, f in zip(terr.tolist(), func.tolist(), strict=True):
-        tid, fcode, fname = (str(inc.territory_ids[t]), str(inc.function_codes[f]),
-                             str(inc.function_names[f]))
-        fl = fcode if fname == fcode else f"{fcode} ({fname})"
-        lvl = LEVELS[inc.territory_level[t]].value
-        out.append(Finding(
-            GAP_NO_LEAD, Severity.ERROR,
-            f"{fl} is required at {lvl} level but no unit leads it in {_terr_label(inc, t)}",
-            (tid, fcode),
-            {"territory": tid, "level": lvl, "function": fcode},
-        ))
-    return out
+    return list(_gaps(Incidence.of(source), territory, level))
 
 
 def _pairs(inc: Incidence, territory: str | None, level: Level | str | None,
@@ -421,6 +457,10 @@ def candidate_groups(source: OrgSource, *, territory: str | None = None,
     inc = Incidence.of(source)
     weights = weights or SimilarityWeights()
     pairs = _pairs(inc, territory, level, bloc, group_min_score, top_k, weights)
+    return _groups(inc, pairs, group_min_score)
+
+
+def _groups(inc: Incidence, pairs: CandidatePairs, group_min_score: float) -> list[Finding]:
     n = inc.n_units
     adj = sp.csr_matrix((np.ones(len(pairs)), (pairs.a, pairs.b)), shape=(n, n))
     _, label = connected_components(adj, directed=False)
@@ -490,16 +530,17 @@ def scan_overlaps(source: OrgSource, *, territory: str | None = None,
 class OverlapScan:
     """Every overlap finding of one scan, candidates explained only when read.
 
-    ``duplicate_leads``, ``gaps`` and ``groups`` are lists of findings (few);
-    ``candidates`` is a sequence over the ranked pairs (``candidates.pairs``, arrays),
-    whose items are explained when read. :meth:`page` and :meth:`explain` give some;
+    ``duplicate_leads`` and ``gaps`` are sequences whose findings are made when read (a
+    national org has tens of thousands); ``groups`` is a list; ``candidates`` is a
+    sequence over the ranked pairs (``candidates.pairs``, arrays), whose items are
+    explained when read. :meth:`page` and :meth:`explain` give some;
     :meth:`write_json` streams all, explaining as it writes, in the JSON shape of
     ``mergepilot overlaps --json``. Findings are the same, in the same order, as
     :func:`scan_overlaps` gives.
     """
 
-    def __init__(self, duplicate_leads: list[Finding], gaps: list[Finding],
-                 groups: list[Finding], candidates: _Candidates) -> None:
+    def __init__(self, duplicate_leads: Sequence[Finding], gaps: Sequence[Finding],
+                 groups: Sequence[Finding], candidates: _Candidates) -> None:
         self.duplicate_leads, self.gaps, self.groups = duplicate_leads, gaps, groups
         self.candidates = candidates
 
@@ -580,10 +621,12 @@ def overlap_scan(source: OrgSource, *, territory: str | None = None,
     inc = Incidence.of(source)
     weights = weights or SimilarityWeights()
     pairs = _pairs(inc, territory, level, bloc, min_score, top_k, weights)
+    # The group pairs are these pairs above the group score: a unit's partners are ranked
+    # by score, so those above a threshold are the head of its list, ranks unchanged.
+    group_score = max(group_min_score, min_score)
+    group_q = max(1, int(quantize(np.array([group_score]))[0]))
     return OverlapScan(
-        duplicate_leads(inc, territory=territory, level=level, bloc=bloc),
-        gaps(inc, territory=territory, level=level),
-        candidate_groups(inc, territory=territory, level=level, bloc=bloc,
-                         group_min_score=max(group_min_score, min_score), top_k=top_k,
-                         weights=weights),
+        _duplicate_leads(inc, territory, level, bloc),
+        _gaps(inc, territory, level),
+        _groups(inc, pairs.take(pairs.score_q >= group_q), group_score),
         _Candidates(inc, pairs, weights))
