@@ -235,6 +235,11 @@ def _plain_text(v: Any, min_len: int, max_len: int) -> bool:
             and (v.isascii() or unicodedata.is_normalized("NFC", v)))
 
 
+#: An ASCII id :meth:`_FastRecords.id` accepts: 1 to 200 printable characters, no ";",
+#: no space first or last.
+_ASCII_ID = re.compile(r"[!-:<-~](?:[ -:<-~]{0,198}[!-:<-~])?")
+
+
 class _FastRecords:
     """Builds records of one load, sharing one string object per distinct id (an
     assignment's ``unit`` is its unit's ``id``), so memory follows distinct ids."""
@@ -249,6 +254,9 @@ class _FastRecords:
         got = self.ids.get(v)
         if got is not None:
             return got
+        if _ASCII_ID.fullmatch(v):  # the usual id, in one C call: the checks below, in ASCII
+            self.ids[v] = v
+            return v
         if not (0 < len(v) <= 200 and v.isprintable() and ";" not in v
                 and not v[0].isspace() and not v[-1].isspace()):
             return _MISSING
@@ -1030,7 +1038,7 @@ def _incidence_from_data(data: Any, source: str) -> OrgIncidence | None:
         known = frozenset(TABLES[table].model_fields)
         if not all(r.keys() <= known for r in rows):
             return None
-        big[table] = {n: [r.get(n, _MISSING) for r in rows] for n in known}
+        big[table] = {n: [r.get(n, _MISSING) for r in rows] for n in TABLES[table].model_fields}
         rows.clear()  # ours to drop: the full path, if needed, reads the file again
     small = {t: data[t] for t in _SMALL_TABLES if t in data}
     meta = {k: data[k] for k in _META_KEYS if k in data}
@@ -1153,14 +1161,10 @@ def _incidence_from_columns(small: dict[str, Any], meta: dict[str, Any],
         return None
     fast = _FastRecords()
     u = _valid_columns(Unit, units, fast, missing)
-    a = _valid_columns(Assignment, assignments, fast, missing)
-    if u is None or a is None:
+    if u is None or list(assignments) != list(Assignment.model_fields):
         return None
-    ucols, acols = u[0], a[0]
+    ucols, acols = u[0], assignments  # assignments: checked by the lookups below
     units.clear()
-    assignments.clear()
-    if colons is not None and _colons(Unit, ucols) + _colons(Assignment, acols) != colons:
-        return None
     tables = {t: _Rows(rows, source, lambda i, t=t: f"{t}[{i}]")  # type: ignore[misc]
               for t, rows in small.items()}
     try:  # units are checked here, so references to them are not checked by _build
@@ -1184,15 +1188,21 @@ def _incidence_from_columns(small: dict[str, Any], meta: dict[str, Any],
         return None
     if any(p.unit not in u_index for p in org.posts):
         return None
+    # An assignment's unit and function are ids of checked units and functions, or
+    # unknown (a KeyError, as is anything else: a number, a missing value); its role is
+    # a role or its value.
     f_index = {f.code: i for i, f in enumerate(org.functions)}
+    role_code: dict[Any, int] = {Role.LEAD: ROLE_LEAD, Role.SUPPORT: ROLE_SUPPORT,
+                                 Role.LEAD.value: ROLE_LEAD, Role.SUPPORT.value: ROLE_SUPPORT}
     n_a = len(acols["unit"])
     try:
         lu = np.fromiter(map(u_index.__getitem__, acols["unit"]), np.int64, n_a)
         lf = np.fromiter(map(f_index.__getitem__, acols["function"]), np.int64, n_a)
-    except KeyError:
-        return None  # an unknown unit or function
-    role_code = {Role.LEAD: ROLE_LEAD, Role.SUPPORT: ROLE_SUPPORT}
-    lr = np.fromiter(map(role_code.__getitem__, acols["role"]), np.int8, n_a)
+        lr = np.fromiter(map(role_code.__getitem__, acols["role"]), np.int8, n_a)
+    except (KeyError, TypeError):
+        return None  # an unknown unit or function, a bad role: the full path says which
+    if colons is not None and _colons(Unit, ucols) + _colons(Assignment, acols) != colons:
+        return None
     acols.clear()
     pair = np.sort(lu * max(len(f_index), 1) + lf)  # a sort: np.unique's hash is slower
     if bool(np.any(pair[1:] == pair[:-1])):
