@@ -38,8 +38,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
 __all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_FILE_ENV", "MAX_ITEMS",
-           "MAX_ROWS", "check_shape", "file_too_large", "max_file_bytes", "parse_json", "parse_yaml", "read_bytes",
-           "read_data", "read_text"]
+           "MAX_ROWS", "check_shape", "file_too_large", "max_file_bytes", "parse_json",
+           "parse_yaml", "read_bytes", "read_data", "read_text"]
 
 #: Largest input file read, in bytes, unless ``MERGEPILOT_MAX_FILE_MB`` says otherwise: an
 #: org of the whole country is about 220 MB as JSON; the cap is there so a wrong file (a

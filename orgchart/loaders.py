@@ -42,10 +42,10 @@ from .errors import InvalidOrgData, Problem
 from .files import check_shape, parse_yaml, read_text
 from .gcpause import gc_paused
 from .model import (
+    LEVEL_RANK,
     Assignment,
     Bloc,
     Function,
-    LEVEL_RANK,
     Level,
     Org,
     Person,

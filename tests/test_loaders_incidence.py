@@ -167,3 +167,11 @@ def test_the_size_cap_is_set_by_the_environment(monkeypatch: pytest.MonkeyPatch,
     assert files.MAX_FILE_ENV in str(got.value) and "megabytes" in str(got.value)
     monkeypatch.delenv(files.MAX_FILE_ENV)
     assert files.max_file_bytes() == files.MAX_FILE_BYTES >= 300 * 2**20
+
+
+def test_without_msgspec_json_is_read_from_parsed_data(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setattr(loaders, "_msgspec", None)
+    path = save_org(load_org(NUI_XANH), tmp_path / "org.json")
+    _same(path)
+    assert _fast(path)
