@@ -343,7 +343,7 @@ def cli_from_file(sizes: list[int], seed: int, before: str | None) -> None:
     import tempfile
     from pathlib import Path
 
-    from bench_load import env_for, run_rss
+    from bench_load import env_for, run_usage
     from synthetic import write_org_json
 
     cli = [sys.executable, "-c", "from mergepilot.engine.cli import main; "
@@ -374,10 +374,11 @@ def cli_from_file(sizes: list[int], seed: int, before: str | None) -> None:
             trees = [("now", None)] + ([("before", before)] if before and target < 100_000
                                        else [])
             for tree, src in trees:
-                t_cli, rss, _ = run_rss([*cli, str(path)], {**env, **(
+                t_cli, rss, _, cpu = run_usage([*cli, str(path)], {**env, **(
                     {"PYTHONPATH": env_for(src)["PYTHONPATH"]} if src else {})})
                 rows.append([tree, f"{inc.n_units:,}", f"{inc.n_links:,}", f"{mb:,.0f}",
-                             f"{t_cli:.2f}", f"{rss / 2**20:,.0f}", f"{rss / 2**20 / mb:.1f}x",
+                             f"{t_cli:.2f}", f"{cpu:.2f}", f"{rss / 2**20:,.0f}",
+                             f"{rss / 2**20 / mb:.1f}x",
                              f"{t_kernel:.2f}", f"{t_cli / t_kernel:.1f}x",
                              f"{floors[0]:.2f}", f"{floors[1]:.2f}",
                              f"{t_cli / min(floors):.1f}x", f"{t_import:.2f}"])
@@ -385,7 +386,7 @@ def cli_from_file(sizes: list[int], seed: int, before: str | None) -> None:
             os.sync()
     table("4. `mergepilot overlaps FILE.json` end to end (fresh process, text output) vs "
           "the kernel on arrays and the parse-only floor",
-          ["code", "units", "links", "file MB", "CLI s", "peak RSS MB", "RSS/file",
+          ["code", "units", "links", "file MB", "CLI s", "CLI CPU s", "peak RSS MB", "RSS/file",
            "kernel s", "CLI/kernel", "orjson s", "msgspec s", "CLI/floor", "import s"], rows)
 
 
