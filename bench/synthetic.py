@@ -16,7 +16,9 @@ The same spec and seed always give the same org.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,8 @@ from mergepilot.orgchart import (
 )
 from mergepilot.orgchart.incidence import BLOCS, LEVELS, ROLE_LEAD, ROLE_SUPPORT, Incidence
 
-__all__ = ["Raw", "Spec", "generate_incidence", "generate_org", "generate_raw"]
+__all__ = ["Raw", "Spec", "generate_incidence", "generate_org", "generate_raw", "org_records",
+           "write_org_json"]
 
 _LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
 # Rough medians around the 1211/2016 standards (population, area) of the "other" class.
@@ -230,3 +233,51 @@ def generate_org(spec: Spec, raw: Raw | None = None) -> Org:
                            raw.link_role.tolist(), strict=True)]
     return Org(name=f"synthetic-{spec.seed}", territories=territories, functions=functions,
                units=units, assignments=assignments)
+
+
+def org_records(spec: Spec, raw: Raw | None = None) -> dict[str, Any]:
+    """The org :func:`generate_org` builds, as the plain mapping ``save_org`` writes to
+    JSON/YAML (``model_dump(mode="json", exclude_defaults=True)``), made from the arrays
+    without building a record per row: fast enough to write a national file."""
+    raw = raw or generate_raw(spec)
+    levels = [LEVELS[lv].value for lv in raw.territory_level.tolist()]
+    territories: list[dict[str, Any]] = []
+    for i, tid in enumerate(raw.territory_ids):
+        t: dict[str, Any] = {"id": tid, "name": tid, "level": levels[i]}
+        if raw.territory_parent[i] is not None:
+            t["parent"] = raw.territory_parent[i]
+        t["area_km2"] = float(raw.territory_area[i])
+        t["population"] = int(raw.territory_population[i])
+        if raw.territory_mountainous[i]:
+            t["region"] = RegionClass.MOUNTAINOUS.value
+        if raw.territory_borders[i]:
+            t["borders"] = sorted(raw.territory_borders[i])
+        territories.append(t)
+    functions: list[dict[str, Any]] = []
+    for i, code in enumerate(raw.function_codes):
+        f: dict[str, Any] = {"code": code, "name": code}
+        req = [lv.value for j, lv in enumerate(LEVELS) if raw.function_required[i, j]]
+        if req:
+            f["required_at"] = req
+        functions.append(f)
+    t_level = dict(zip(raw.territory_ids, levels, strict=True))
+    units = [{"id": uid, "name": uid, "bloc": BLOCS[b].value, "level": t_level[t],
+              "territory": t, "staff_quota": 0, "staff_actual": 0, "deputies": 0,
+              "divisions": 0}
+             for uid, t, b in zip(raw.unit_ids, raw.unit_territory, raw.unit_bloc.tolist(),
+                                  strict=True)]
+    role = {ROLE_LEAD: Role.LEAD.value, ROLE_SUPPORT: Role.SUPPORT.value}
+    assignments = [{"unit": raw.unit_ids[u], "function": raw.function_codes[f], "role": role[r]}
+                   for u, f, r in zip(raw.link_unit.tolist(), raw.link_function.tolist(),
+                                      raw.link_role.tolist(), strict=True)]
+    return {"name": f"synthetic-{spec.seed}", "territories": territories,
+            "functions": functions, "units": units, "assignments": assignments}
+
+
+def write_org_json(spec: Spec, path: str | Path, raw: Raw | None = None) -> Path:
+    """Write :func:`org_records` as JSON the way ``save_org`` does (``indent=1``, UTF-8)."""
+    out = Path(path)
+    with out.open("w", encoding="utf-8") as fh:
+        json.dump(org_records(spec, raw), fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    return out

@@ -4,12 +4,28 @@ files, its reversible changes and its metrics. Imports neither workflows nor eng
 from .changes import ChangeRecord, Put, UnwindConflict
 from .checks import check_org
 from .errors import IllegalChange, InvalidOrgData, MergepilotError, OrgError, Problem, UnknownId
-from .files import check_shape, parse_json, parse_yaml, read_data, read_text
+from .files import (
+    check_shape,
+    file_too_large,
+    max_file_bytes,
+    parse_json,
+    parse_yaml,
+    read_bytes,
+    read_data,
+    read_text,
+)
 from .findings import Finding, Severity, worst
 from .gcpause import gc_paused
 from .graph import OrgGraph, Receiver, StaffMode, same_kind_above
 from .incidence import Incidence
-from .loaders import error_message, load_org, org_from_data, save_org
+from .loaders import (
+    OrgIncidence,
+    error_message,
+    load_incidence,
+    load_org,
+    org_from_data,
+    save_org,
+)
 from .metrics import (
     FIGURES,
     METRICS,
@@ -116,6 +132,7 @@ __all__ = [
     "Org",
     "OrgError",
     "OrgGraph",
+    "OrgIncidence",
     "OverlapScan",
     "Person",
     "Post",
@@ -158,12 +175,15 @@ __all__ = [
     "error_message",
     "exempt_standard_findings",
     "exempt_standard_territories",
+    "file_too_large",
     "gap_pairs",
     "gaps",
     "gc_paused",
     "id_problem",
     "idf_weights",
+    "load_incidence",
     "load_org",
+    "max_file_bytes",
     "merger_candidates",
     "metrics",
     "org_from_data",
@@ -171,6 +191,7 @@ __all__ = [
     "parse_json",
     "parse_yaml",
     "percent",
+    "read_bytes",
     "read_data",
     "read_text",
     "same_kind_above",

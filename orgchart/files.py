@@ -4,7 +4,8 @@
 parsed data, or raises one error listing every problem, each naming the file and the line
 or YAML/JSON path. It refuses, with a message a person can act on:
 
-- a file larger than :data:`MAX_FILE_BYTES`, not UTF-8, empty or truncated;
+- a file larger than :func:`max_file_bytes` (:data:`MAX_FILE_BYTES`, or
+  ``MERGEPILOT_MAX_FILE_MB``), not UTF-8, empty or truncated;
 - duplicate keys (YAML and JSON); YAML aliases (``*name``) that expand the data by more
   than :data:`MAX_ALIAS_EXPANSION` values (an alias bomb of 1 KB stands for gigabytes)
   or refer to themselves; merge keys (``<<``); tags (``!!python/...``, ``!!binary``);
@@ -20,6 +21,7 @@ for the model to read, so a bad date is reported with its field.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -35,11 +37,16 @@ try:  # optional (``pip install mergepilot[fast]``): parses JSON several times f
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
-__all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ITEMS", "MAX_ROWS",
-           "check_shape", "parse_json", "parse_yaml", "read_data", "read_text"]
+__all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_FILE_ENV", "MAX_ITEMS",
+           "MAX_ROWS", "check_shape", "file_too_large", "max_file_bytes", "parse_json",
+           "parse_yaml", "read_bytes", "read_data", "read_text"]
 
-#: Largest input file read, in bytes (an org of a whole country fits well within).
-MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Largest input file read, in bytes, unless ``MERGEPILOT_MAX_FILE_MB`` says otherwise: an
+#: org of the whole country is about 220 MB as JSON; the cap is there so a wrong file (a
+#: database dump, a disk image) is refused at once instead of filling the memory.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+#: The environment variable that sets the cap in megabytes (e.g. 2048).
+MAX_FILE_ENV = "MERGEPILOT_MAX_FILE_MB"
 #: Deepest nesting of lists and mappings in a YAML/JSON file (mergepilot files need < 10).
 MAX_DEPTH = 32
 #: Most values (scalars, lists, mappings) in one YAML/JSON file.
@@ -56,15 +63,38 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):g} MB"
 
 
-def read_text(path: Path, problems: list[Problem], *, max_bytes: int | None = None) -> str | None:
-    """The file's text as UTF-8, or None with a problem recorded (missing, unreadable,
-    larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`), not UTF-8, or empty)."""
-    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
+def max_file_bytes() -> int:
+    """The size cap in force: ``MERGEPILOT_MAX_FILE_MB`` (megabytes) when set, else
+    :data:`MAX_FILE_BYTES`. An unreadable setting raises :class:`InvalidOrgData`."""
+    raw = os.environ.get(MAX_FILE_ENV, "").strip()
+    if not raw:
+        return MAX_FILE_BYTES
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if not 0 < mb < 2**40 or mb != mb:
+        raise InvalidOrgData([Problem(MAX_FILE_ENV, "", "", "must be a number of megabytes "
+                                      f"above 0, e.g. 1024 (got {raw[:40]!r})")])
+    return int(mb * 1024 * 1024)
+
+
+def file_too_large(size: int | None, limit: int) -> str:
+    """The problem text for a file over the cap (``size`` None: not known)."""
+    shown = f"{_mb(size)}; " if size is not None else ""
+    return (f"file is too large ({shown}the limit is {_mb(limit)}; set {MAX_FILE_ENV} to a "
+            "number of megabytes to read larger files)")
+
+
+def read_bytes(path: Path, problems: list[Problem], *, max_bytes: int | None = None
+               ) -> bytes | None:
+    """The file's bytes, or None with a problem recorded (missing, unreadable, a folder,
+    larger than ``max_bytes`` (default :func:`max_file_bytes`))."""
+    limit = max_file_bytes() if max_bytes is None else max_bytes
     try:
         size = path.stat().st_size
         if size > limit:
-            problems.append(Problem(str(path), "", "", f"file is too large ({_mb(size)}; "
-                                    f"the limit is {_mb(limit)})"))
+            problems.append(Problem(str(path), "", "", file_too_large(size, limit)))
             return None
         if path.is_dir():
             problems.append(Problem(str(path), "", "", "is a folder, not a file"))
@@ -78,8 +108,16 @@ def read_text(path: Path, problems: list[Problem], *, max_bytes: int | None = No
         problems.append(Problem(str(path), "", "", f"cannot read: {exc.strerror or exc}"))
         return None
     if len(data) > limit:  # grew while we read, or a special file
-        problems.append(Problem(str(path), "", "", f"file is too large (the limit is "
-                                f"{_mb(limit)})"))
+        problems.append(Problem(str(path), "", "", file_too_large(None, limit)))
+        return None
+    return data
+
+
+def read_text(path: Path, problems: list[Problem], *, max_bytes: int | None = None) -> str | None:
+    """The file's text as UTF-8, or None with a problem recorded (missing, unreadable,
+    larger than ``max_bytes`` (default :func:`max_file_bytes`), not UTF-8, or empty)."""
+    data = read_bytes(path, problems, max_bytes=max_bytes)
+    if data is None:
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -88,6 +126,7 @@ def read_text(path: Path, problems: list[Problem], *, max_bytes: int | None = No
         problems.append(Problem(str(path), f"line {line}", "",
                                 f"not valid UTF-8 (byte {exc.start})"))
         return None
+    del data
     if not text.strip():
         problems.append(Problem(str(path), "", "", "file is empty"))
         return None

@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import itertools
 import json
+import operator
 import re
 import types
 import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -36,9 +39,10 @@ from pydantic import BaseModel, ValidationError
 from . import files
 from .checks import check_org
 from .errors import InvalidOrgData, Problem
-from .files import parse_yaml, read_text
+from .files import check_shape, parse_yaml, read_text
 from .gcpause import gc_paused
 from .model import (
+    LEVEL_RANK,
     Assignment,
     Bloc,
     Function,
@@ -55,8 +59,11 @@ from .model import (
 )
 from .text import InvalidText, check_id
 
-__all__ = ["TABLES", "error_message", "load_org", "org_from_data", "parse_yaml", "read_text",
-           "save_org"]
+if TYPE_CHECKING:
+    from .incidence import Incidence
+
+__all__ = ["TABLES", "OrgIncidence", "error_message", "load_incidence", "load_org",
+           "org_from_data", "parse_yaml", "read_text", "save_org"]
 
 #: table name -> record model, in the order tables are written.
 TABLES: dict[str, type[BaseModel]] = {
@@ -228,6 +235,11 @@ def _plain_text(v: Any, min_len: int, max_len: int) -> bool:
             and (v.isascii() or unicodedata.is_normalized("NFC", v)))
 
 
+#: An ASCII id :meth:`_FastRecords.id` accepts: 1 to 200 printable characters, no ";",
+#: no space first or last.
+_ASCII_ID = re.compile(r"[!-:<-~](?:[ -:<-~]{0,198}[!-:<-~])?")
+
+
 class _FastRecords:
     """Builds records of one load, sharing one string object per distinct id (an
     assignment's ``unit`` is its unit's ``id``), so memory follows distinct ids."""
@@ -242,6 +254,9 @@ class _FastRecords:
         got = self.ids.get(v)
         if got is not None:
             return got
+        if _ASCII_ID.fullmatch(v):  # the usual id, in one C call: the checks below, in ASCII
+            self.ids[v] = v
+            return v
         if not (0 < len(v) <= 200 and v.isprintable() and ";" not in v
                 and not v[0].isspace() and not v[-1].isspace()):
             return _MISSING
@@ -379,30 +394,25 @@ def _fast_builder(model: type[BaseModel], fast: _FastRecords
     return build
 
 
-def _bulk_records(model: type[BaseModel], rows: list[Any], fast: _FastRecords
-                  ) -> list[BaseModel] | None:
-    """Every row of a table as a ``model`` record, checked column by column (each
-    distinct value once), or None when some row needs pydantic (then each row is
-    built alone: the bad ones report their problems)."""
+def _valid_columns(model: type[BaseModel], columns: Mapping[str, list[Any]], fast: _FastRecords,
+                   missing: Any = _MISSING) -> tuple[dict[str, list[Any]], bool] | None:
+    """Every column of a table (``columns[field]``: the value of each row, ``missing``
+    where the row has no such key) checked and converted as :func:`_fast_builder` does,
+    each distinct value once; absent values become the field's default. Also says whether
+    some value was absent. None when some value needs pydantic (or a required one is
+    absent), or the model has fields this path does not know."""
     checks = _FAST_FIELDS.get(model)
     if checks is None or _fast_builder(model, fast) is None:
         return None
-    if not all(type(r) is dict for r in rows):
-        return None
     fields = model.model_fields
-    known = frozenset(fields)
-    if not all(r.keys() <= known for r in rows):
-        return None
-    names = list(fields)
-    columns: list[list[Any]] = []
+    out: dict[str, list[Any]] = {}
     partial = False
-    for name in names:
-        check, field = checks[name], fields[name]
-        col = [r.get(name, _MISSING) for r in rows]
+    for name, field in fields.items():
+        check, col = checks[name], columns[name]
         try:
             distinct = set(col)
         except TypeError:  # lists (borders, regulations): value by value
-            absent = [v is _MISSING for v in col]
+            absent = [v is missing for v in col]
             if any(absent):
                 if field.is_required():
                     return None
@@ -412,11 +422,11 @@ def _bulk_records(model: type[BaseModel], rows: list[Any], fast: _FastRecords
                    for v, gone in zip(col, absent, strict=True)]
             if any(v is _MISSING for v in col):
                 return None
-            columns.append(col)
+            out[name] = col
             continue
         mapping: dict[Any, Any] = {}
         for v in distinct:
-            if v is _MISSING:
+            if v is missing:
                 if field.is_required():
                     return None
                 partial = True
@@ -426,8 +436,30 @@ def _bulk_records(model: type[BaseModel], rows: list[Any], fast: _FastRecords
             if got is _MISSING:
                 return None
             mapping[v] = got
-        columns.append([mapping[v] for v in col] if any(
-            k is not v for k, v in mapping.items()) else col)
+        out[name] = [mapping[v] for v in col] if any(
+            k is not v for k, v in mapping.items()) else col
+    return out, partial
+
+
+def _bulk_records(model: type[BaseModel], rows: list[Any], fast: _FastRecords
+                  ) -> list[BaseModel] | None:
+    """Every row of a table as a ``model`` record, checked column by column (each
+    distinct value once), or None when some row needs pydantic (then each row is
+    built alone: the bad ones report their problems)."""
+    if _FAST_FIELDS.get(model) is None or _fast_builder(model, fast) is None:
+        return None
+    if not all(type(r) is dict for r in rows):
+        return None
+    fields = model.model_fields
+    known = frozenset(fields)
+    if not all(r.keys() <= known for r in rows):
+        return None
+    names = list(fields)
+    got = _valid_columns(model, {n: [r.get(n, _MISSING) for r in rows] for n in names}, fast)
+    if got is None:
+        return None
+    valid, partial = got
+    columns = [valid[n] for n in names]
     new = model.__new__
     setattr_ = object.__setattr__
     sets = fast.fields_sets
@@ -818,9 +850,9 @@ def _read_workbook(path: Path, problems: list[Problem]
     except OSError as exc:
         problems.append(Problem(str(path), "", "", f"cannot read: {exc.strerror or exc}"))
         return None
-    if size > files.MAX_FILE_BYTES:
-        problems.append(Problem(str(path), "", "", f"file is too large ({size / 2**20:g} MB; "
-                                f"the limit is {files.MAX_FILE_BYTES / 2**20:g} MB)"))
+    limit = files.max_file_bytes()
+    if size > limit:
+        problems.append(Problem(str(path), "", "", files.file_too_large(size, limit)))
         return None
     sheets: dict[str, list[list[Any]]] = {}
     values_wb = formulas_wb = None
@@ -932,6 +964,300 @@ def _load_org(path: str | Path) -> Org:
                                       ".json, .xlsx or a folder of .csv files)")])
     data = files.read_data(p, what="org")
     return _org_from_data(data, str(p), consume=True)
+
+
+# -- the overlap scan's path: arrays straight from the file's columns --------------------
+
+# ``mergepilot overlaps`` needs the unit x function incidence, the territories and the
+# org's name, not 3 million pydantic records: a national org is 305k units and 2.7M
+# assignments, and a record (plus its dict and strings) per assignment made the load 13
+# times the file. Here units and assignments stay columns (one list per field) checked a
+# distinct value at a time by the same checks as the bulk path, then become arrays; the
+# small tables (territories, functions, ...) are read as ever. Whatever this path cannot
+# vouch for -- a value pydantic would convert or refuse, a cross-record problem, an
+# unusual file -- goes to :func:`load_org`, so problems are reported exactly as it
+# reports them and nothing is accepted that it would refuse.
+
+#: Tables read as records (few rows); units and assignments are read as columns.
+_SMALL_TABLES = ("territories", "regulations", "functions", "persons", "posts")
+
+
+@dataclass(frozen=True, eq=False)
+class OrgIncidence:
+    """What the overlap scan needs of an org: its name, territories (for the
+    below-standard scan) and the :class:`~mergepilot.orgchart.incidence.Incidence`."""
+
+    name: str
+    as_of: date | None
+    territories: list[Territory]
+    incidence: Incidence
+    units: int
+    assignments: int
+
+    @classmethod
+    def from_org(cls, org: Org) -> OrgIncidence:
+        from .incidence import Incidence
+
+        return cls(org.name, org.as_of, list(org.territories), Incidence.from_org(org),
+                   len(org.units), len(org.assignments))
+
+
+def load_incidence(path: str | Path) -> OrgIncidence:
+    """An org file as :class:`OrgIncidence`, without building a record per unit and
+    assignment when the file is YAML or JSON (memory a small multiple of the file).
+
+    The same org, and the same :class:`InvalidOrgData` problems, as :func:`load_org`
+    followed by ``Incidence.from_org``; CSV folders and Excel workbooks take that way."""
+    with gc_paused():
+        return _load_incidence(Path(path))
+
+
+def _load_incidence(p: Path) -> OrgIncidence:
+    suffix = p.suffix.lower()
+    if p.is_dir() or suffix not in (".yaml", ".yml", ".json"):
+        return OrgIncidence.from_org(_load_org(p))
+    got: OrgIncidence | None = None
+    if suffix == ".json" and _msgspec is not None:
+        got = _incidence_from_json(p)
+    else:
+        data = files.read_data(p, what="org")
+        got = _incidence_from_data(data, str(p))
+        del data
+    return got if got is not None else OrgIncidence.from_org(_load_org(p))
+
+
+def _incidence_from_data(data: Any, source: str) -> OrgIncidence | None:
+    """From parsed YAML/JSON: rows are dicts, so columns are read key by key."""
+    if type(data) is not dict or not data.keys() <= {*TABLES, *_META_KEYS}:
+        return None
+    big: dict[str, dict[str, list[Any]]] = {}
+    for table in ("units", "assignments"):
+        rows = data.get(table, [])
+        if type(rows) is not list or not all(type(r) is dict for r in rows):
+            return None
+        known = frozenset(TABLES[table].model_fields)
+        if not all(r.keys() <= known for r in rows):
+            return None
+        big[table] = {n: [r.get(n, _MISSING) for r in rows] for n in TABLES[table].model_fields}
+        rows.clear()  # ours to drop: the full path, if needed, reads the file again
+    small = {t: data[t] for t in _SMALL_TABLES if t in data}
+    meta = {k: data[k] for k in _META_KEYS if k in data}
+    return _incidence_from_columns(small, meta, big["units"], big["assignments"], source,
+                                   _MISSING)
+
+
+_msgspec: Any
+try:  # optional (``pip install mergepilot[fast]``): reads rows into slim structs, in C
+    import msgspec as _msgspec
+except ImportError:  # pragma: no cover - depends on the environment
+    _msgspec = None
+
+
+#: Types msgspec checks while it reads (the rest is read as it is and checked after): an
+#: enum member or a shared id instead of a string per row keeps 2.7M assignments small.
+_STRUCT_TYPES: dict[type[BaseModel], dict[str, Any]] = {
+    Unit: {"bloc": Bloc, "level": Level},
+    Assignment: {"unit": str, "function": str, "role": Role},
+}
+
+
+@functools.cache
+def _json_types() -> Any:
+    """The msgspec struct of a JSON org file: units and assignments as slim structs
+    whose every field is optional (absent: ``UNSET``), the rest as plain data."""
+    ms = _msgspec
+
+    def rows(model: type[BaseModel], name: str) -> Any:
+        types_ = _STRUCT_TYPES[model]
+        return ms.defstruct(name, [(f, types_.get(f, Any), ms.UNSET) for f in model.model_fields],
+                            forbid_unknown_fields=True, gc=False)
+
+    fields: list[tuple[str, Any, Any]] = [(k, Any, ms.UNSET) for k in _META_KEYS]
+    fields += [(t, Any, ms.UNSET) for t in _SMALL_TABLES]
+    fields += [("units", list[rows(Unit, "UnitRow")], ms.UNSET),  # type: ignore[misc]
+               ("assignments", list[rows(Assignment, "AssignmentRow")],  # type: ignore[misc]
+                ms.UNSET)]
+    return ms.defstruct("OrgFile", fields, forbid_unknown_fields=True)
+
+
+def _keys_and_colons(value: Any) -> tuple[int, int]:
+    """How many mapping keys ``value`` holds at any depth, and how many ":" its text
+    (keys and values) holds."""
+    keys = colons = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is str:
+            colons += v.count(":")
+        elif type(v) is dict:
+            keys += len(v)
+            colons += sum(k.count(":") for k in v if type(k) is str)
+            stack.extend(v.values())
+        elif type(v) is list:
+            stack.extend(v)
+    return keys, colons
+
+
+def _incidence_from_json(p: Path) -> OrgIncidence | None:
+    ms = _msgspec
+    problems: list[Problem] = []
+    raw = files.read_bytes(p, problems)
+    if raw is None:
+        raise InvalidOrgData(problems)
+    # An escaped colon (\u003a) would be counted in the text read but not in the file
+    # (see below): such a file takes the full path.
+    if b"\\u003a" in raw or b"\\u003A" in raw:
+        return None
+    file_colons = raw.count(b":")
+    try:
+        root = ms.json.decode(raw, type=_json_types())
+    except (ms.DecodeError, ms.ValidationError, RecursionError, MemoryError):
+        return None  # not an org of the usual shape: the full path says what is wrong
+    del raw
+    source = str(p)
+    unset = ms.UNSET
+    small = {t: v for t in _SMALL_TABLES if (v := getattr(root, t)) is not unset}
+    meta = {k: v for k in _META_KEYS if (v := getattr(root, k)) is not unset}
+    big: dict[str, dict[str, list[Any]]] = {}
+    keys = len(small) + len(meta)
+    for table in ("units", "assignments"):
+        rows = getattr(root, table)
+        if rows is unset:
+            rows = []
+        else:
+            keys += 1
+        setattr(root, table, unset)
+        cols = {n: list(map(operator.attrgetter(n), rows)) for n in TABLES[table].model_fields}
+        del rows
+        keys += sum(len(c) - c.count(unset) for c in cols.values())
+        big[table] = cols
+    del root
+    # msgspec keeps the last of two equal keys, where the full path refuses them. Every
+    # key written has one ":" outside strings, so the file's ":" are its keys plus the
+    # ":" inside its strings; a key written twice (its first value dropped) makes the
+    # count of keys and ":" read fall short of it.
+    small_keys, small_colons = _keys_and_colons([*small.values(), *meta.values()])
+    expect = file_colons - keys - small_keys - small_colons
+    return _incidence_from_columns(small, meta, big["units"], big["assignments"], source, unset,
+                                   colons=expect)
+
+
+def _incidence_from_columns(small: dict[str, Any], meta: dict[str, Any],
+                            units: dict[str, list[Any]], assignments: dict[str, list[Any]],
+                            source: str, missing: Any, *, colons: int | None = None
+                            ) -> OrgIncidence | None:
+    """Check the columns and build the arrays; None when :func:`load_org` must decide.
+    ``colons``: how many ":" the text of units and assignments must hold (see
+    :func:`_incidence_from_json`)."""
+    import numpy as np  # here: the other commands need no numpy to load an org
+
+    from .incidence import BLOCS, LEVELS, ROLE_LEAD, ROLE_SUPPORT, Incidence
+
+    problems: list[Problem] = []
+    if any(type(v) is not list for v in small.values()):
+        return None
+    if not check_shape(small, source, problems) or any(
+            len(c) > files.MAX_ROWS for c in (units["id"], assignments["unit"])):
+        return None
+    fast = _FastRecords()
+    u = _valid_columns(Unit, units, fast, missing)
+    if u is None or list(assignments) != list(Assignment.model_fields):
+        return None
+    ucols, acols = u[0], assignments  # assignments: checked by the lookups below
+    units.clear()
+    tables = {t: _Rows(rows, source, lambda i, t=t: f"{t}[{i}]")  # type: ignore[misc]
+              for t, rows in small.items()}
+    try:  # units are checked here, so references to them are not checked by _build
+        org = _build(tables, meta, (source, ""), unreadable={"unit": None})
+    except InvalidOrgData:
+        return None
+    # -- the cross-record checks of check_org that involve units and assignments
+    ids = ucols["id"]
+    u_index = {v: i for i, v in enumerate(ids)}
+    if len(u_index) != len(ids):
+        return None  # a duplicate unit id
+    t_level = {t.id: t.level for t in org.territories}
+    if any(t_level.get(t) != lvl for t, lvl in set(zip(ucols["territory"], ucols["level"],
+                                                          strict=True))):
+        return None  # an unknown territory, or one at another level
+    parents = {i: p for i, p in zip(ids, ucols["parent"], strict=True) if p is not None}
+    if parents and not _parents_ok(parents, u_index):
+        return None
+    regs = {r for tup in ucols["regulations"] for r in tup}
+    if regs - {r.id for r in org.regulations}:
+        return None
+    if any(p.unit not in u_index for p in org.posts):
+        return None
+    # An assignment's unit and function are ids of checked units and functions, or
+    # unknown (a KeyError, as is anything else: a number, a missing value); its role is
+    # a role or its value.
+    f_index = {f.code: i for i, f in enumerate(org.functions)}
+    role_code: dict[Any, int] = {Role.LEAD: ROLE_LEAD, Role.SUPPORT: ROLE_SUPPORT,
+                                 Role.LEAD.value: ROLE_LEAD, Role.SUPPORT.value: ROLE_SUPPORT}
+    n_a = len(acols["unit"])
+    try:
+        lu = np.fromiter(map(u_index.__getitem__, acols["unit"]), np.int64, n_a)
+        lf = np.fromiter(map(f_index.__getitem__, acols["function"]), np.int64, n_a)
+        lr = np.fromiter(map(role_code.__getitem__, acols["role"]), np.int8, n_a)
+    except (KeyError, TypeError):
+        return None  # an unknown unit or function, a bad role: the full path says which
+    if colons is not None and _colons(Unit, ucols) + _colons(Assignment, acols) != colons:
+        return None
+    acols.clear()
+    pair = np.sort(lu * max(len(f_index), 1) + lf)  # a sort: np.unique's hash is slower
+    if bool(np.any(pair[1:] == pair[:-1])):
+        return None  # a unit performs a function twice
+    del pair
+    required = np.zeros((len(org.functions), len(LEVELS)), dtype=bool)
+    for i, f in enumerate(org.functions):
+        for lvl in f.required_at:
+            required[i, LEVEL_RANK[lvl]] = True
+    bloc_code = {b: i for i, b in enumerate(BLOCS)}
+    inc = Incidence.build(
+        territory_ids=[t.id for t in org.territories],
+        territory_names=[t.name for t in org.territories],
+        territory_level=[LEVEL_RANK[t.level] for t in org.territories],
+        territory_parent=[t.parent for t in org.territories],
+        unit_ids=ids,
+        unit_names=ucols["name"],
+        unit_territory=ucols["territory"],
+        unit_bloc=np.fromiter(map(bloc_code.__getitem__, ucols["bloc"]), np.int8, len(ids)),
+        function_codes=[f.code for f in org.functions],
+        function_names=[f.name for f in org.functions],
+        function_required=required,
+        link_unit=lu, link_function=lf, link_role=lr)
+    return OrgIncidence(org.name, org.as_of, list(org.territories), inc, len(ids), n_a)
+
+
+def _colons(model: type[BaseModel], columns: Mapping[str, list[Any]]) -> int:
+    """How many ":" the text of checked columns holds (enum values and numbers hold none)."""
+    n = 0
+    for name, check in _FAST_FIELDS[model].items():
+        col = columns[name]
+        if check in (_ID, _NAME, _TEXT):
+            n += "\0".join(col).count(":")
+        elif check is _OPT_ID:
+            n += "\0".join(v for v in col if v is not None).count(":")
+        elif check is _IDS:
+            n += "\0".join(itertools.chain.from_iterable(col)).count(":")
+    return n
+
+
+def _parents_ok(parents: Mapping[str, str], known: Mapping[str, int]) -> bool:
+    """True when every reports-to parent is another known unit and there is no cycle."""
+    if any(p == u or p not in known for u, p in parents.items()):
+        return False
+    done: set[str] = set()
+    for start in parents:
+        path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done:
+            if node in path:
+                return False
+            path.add(node)
+            node = parents.get(node)
+        done |= path
+    return True
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ from .similarity import (
     SimilarityWeights,
     candidate_pairs,
     idf_weights,
+    quantize,
 )
 
 __all__ = [
@@ -223,25 +224,50 @@ def _terr_label(inc: Incidence, t: int) -> str:
     return tid if name == tid else f"{tid} ({name})"
 
 
-def duplicate_leads(source: OrgSource, *, territory: str | None = None,
-                    level: Level | str | None = None, bloc: BlocFilter = None) -> list[Finding]:
-    """``OVERLAP-DUPLICATE-LEAD``: a function with 2+ lead units in one territory."""
-    inc = Incidence.of(source)
+class _Lazy(Sequence[Finding]):
+    """Findings made one at a time when read: ``make(i)`` is the ``i``-th."""
+
+    def __init__(self, n: int, make: Callable[[int], Finding]) -> None:
+        self._n, self._make = n, make
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Finding: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Finding]: ...
+
+    def __getitem__(self, i: int | slice) -> Finding | list[Finding]:
+        if isinstance(i, slice):
+            return [self._make(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._make(i)
+
+
+def _duplicate_leads(inc: Incidence, territory: str | None, level: Level | str | None,
+                     bloc: BlocFilter) -> _Lazy:
     groups = duplicate_lead_groups(inc)
+    keep = np.ones(len(groups), dtype=bool)
     scope = _scope(inc, territory, level)
-    in_bloc = None if bloc is None else inc.bloc_mask(bloc)
-    out: list[Finding] = []
-    for i in range(len(groups)):
+    if scope is not None:
+        keep &= scope[groups.territory]
+    if bloc is not None and len(groups):
+        hit = inc.bloc_mask(bloc)[groups.units].astype(np.int64)
+        keep &= np.add.reduceat(hit, groups.indptr[:-1]) > 0  # every group has 2+ units
+    chosen = np.flatnonzero(keep)
+
+    def make(j: int) -> Finding:
+        i = int(chosen[j])
         t, f = int(groups.territory[i]), int(groups.function[i])
-        if scope is not None and not scope[t]:
-            continue
         units = groups.units[groups.indptr[i]:groups.indptr[i + 1]]
-        if in_bloc is not None and not in_bloc[units].any():
-            continue
         ids = tuple(str(inc.unit_ids[u]) for u in units)
         fcode, fname = str(inc.function_codes[f]), str(inc.function_names[f])
         fl = fcode if fname == fcode else f"{fcode} ({fname})"
-        out.append(Finding(
+        return Finding(
             DUPLICATE_LEAD, Severity.ERROR,
             f"{fl} has {len(ids)} lead units in {_terr_label(inc, t)}: "
             + ", ".join(_unit_label(inc, int(u)) for u in units),
@@ -249,28 +275,38 @@ def duplicate_leads(source: OrgSource, *, territory: str | None = None,
             {"territory": str(inc.territory_ids[t]),
              "level": LEVELS[inc.territory_level[t]].value,
              "function": fcode, "units": list(ids)},
-        ))
-    return out
+        )
+    return _Lazy(int(chosen.size), make)
+
+
+def duplicate_leads(source: OrgSource, *, territory: str | None = None,
+                    level: Level | str | None = None, bloc: BlocFilter = None) -> list[Finding]:
+    """``OVERLAP-DUPLICATE-LEAD``: a function with 2+ lead units in one territory."""
+    return list(_duplicate_leads(Incidence.of(source), territory, level, bloc))
+
+
+def _gaps(inc: Incidence, territory: str | None, level: Level | str | None) -> _Lazy:
+    terr, func = gap_pairs(inc, _scope(inc, territory, level))
+
+    def make(j: int) -> Finding:
+        t, f = int(terr[j]), int(func[j])
+        tid, fcode, fname = (str(inc.territory_ids[t]), str(inc.function_codes[f]),
+                             str(inc.function_names[f]))
+        fl = fcode if fname == fcode else f"{fcode} ({fname})"
+        lvl = LEVELS[inc.territory_level[t]].value
+        return Finding(
+            GAP_NO_LEAD, Severity.ERROR,
+            f"{fl} is required at {lvl} level but no unit leads it in {_terr_label(inc, t)}",
+            (tid, fcode),
+            {"territory": tid, "level": lvl, "function": fcode},
+        )
+    return _Lazy(int(terr.size), make)
 
 
 def gaps(source: OrgSource, *, territory: str | None = None,
          level: Level | str | None = None) -> list[Finding]:
     """``GAP-NO-LEAD``: a function required at a territory's level that nobody leads there."""
-    inc = Incidence.of(source)
-    terr, func = gap_pairs(inc, _scope(inc, territory, level))
-    out = []
-    for t, f in zip(terr.tolist(), func.tolist(), strict=True):
-        tid, fcode, fname = (str(inc.territory_ids[t]), str(inc.function_codes[f]),
-                             str(inc.function_names[f]))
-        fl = fcode if fname == fcode else f"{fcode} ({fname})"
-        lvl = LEVELS[inc.territory_level[t]].value
-        out.append(Finding(
-            GAP_NO_LEAD, Severity.ERROR,
-            f"{fl} is required at {lvl} level but no unit leads it in {_terr_label(inc, t)}",
-            (tid, fcode),
-            {"territory": tid, "level": lvl, "function": fcode},
-        ))
-    return out
+    return list(_gaps(Incidence.of(source), territory, level))
 
 
 def _pairs(inc: Incidence, territory: str | None, level: Level | str | None,
@@ -421,6 +457,10 @@ def candidate_groups(source: OrgSource, *, territory: str | None = None,
     inc = Incidence.of(source)
     weights = weights or SimilarityWeights()
     pairs = _pairs(inc, territory, level, bloc, group_min_score, top_k, weights)
+    return _groups(inc, pairs, group_min_score)
+
+
+def _groups(inc: Incidence, pairs: CandidatePairs, group_min_score: float) -> list[Finding]:
     n = inc.n_units
     adj = sp.csr_matrix((np.ones(len(pairs)), (pairs.a, pairs.b)), shape=(n, n))
     _, label = connected_components(adj, directed=False)
@@ -490,16 +530,17 @@ def scan_overlaps(source: OrgSource, *, territory: str | None = None,
 class OverlapScan:
     """Every overlap finding of one scan, candidates explained only when read.
 
-    ``duplicate_leads``, ``gaps`` and ``groups`` are lists of findings (few);
-    ``candidates`` is a sequence over the ranked pairs (``candidates.pairs``, arrays),
-    whose items are explained when read. :meth:`page` and :meth:`explain` give some;
+    ``duplicate_leads`` and ``gaps`` are sequences whose findings are made when read (a
+    national org has tens of thousands); ``groups`` is a list; ``candidates`` is a
+    sequence over the ranked pairs (``candidates.pairs``, arrays), whose items are
+    explained when read. :meth:`page` and :meth:`explain` give some;
     :meth:`write_json` streams all, explaining as it writes, in the JSON shape of
     ``mergepilot overlaps --json``. Findings are the same, in the same order, as
     :func:`scan_overlaps` gives.
     """
 
-    def __init__(self, duplicate_leads: list[Finding], gaps: list[Finding],
-                 groups: list[Finding], candidates: _Candidates) -> None:
+    def __init__(self, duplicate_leads: Sequence[Finding], gaps: Sequence[Finding],
+                 groups: Sequence[Finding], candidates: _Candidates) -> None:
         self.duplicate_leads, self.gaps, self.groups = duplicate_leads, gaps, groups
         self.candidates = candidates
 
@@ -523,36 +564,50 @@ class OverlapScan:
 
     def __iter__(self) -> Iterator[Finding]:
         """Every finding in :func:`scan_overlaps`'s order, candidates explained one by one."""
+        return self.findings()
+
+    def findings(self, offset: int = 0, limit: int | None = None) -> Iterator[Finding]:
+        """Duplicate leads, gaps and groups, then the candidates ranked ``offset`` to
+        ``offset + limit`` (``None``: to the end), explained one by one."""
         yield from self.duplicate_leads
         yield from self.gaps
         yield from self.groups
-        for i in range(len(self.candidates)):
+        n = len(self.candidates)
+        stop = n if limit is None else min(n, max(offset, 0) + max(limit, 0))
+        for i in range(max(offset, 0), stop):
             yield self.candidates.explain(i)
 
     def write_json(self, fp: IO[str], *, extra: Iterable[Finding] = (),
-                   summary: Mapping[str, int] | None = None, indent: int = 2) -> None:
+                   summary: Mapping[str, int] | None = None, indent: int = 2,
+                   offset: int = 0, limit: int | None = None,
+                   head: Mapping[str, Any] | None = None,
+                   dumps: Callable[[Any], str] | None = None) -> None:
         """Write ``{"summary": {code: count}, "findings": [...]}`` to ``fp`` a finding at a
         time (memory stays that of one finding), then the ``extra`` findings (e.g.
         ``below_standard_findings``): the same text as ``json.dumps(..., indent=indent,
         ensure_ascii=False)`` of the whole, without a final newline. ``summary`` replaces
-        the counts (to list codes with none); by default it counts these and ``extra``."""
+        the counts (to list codes with none); by default it counts these and ``extra``.
+        ``offset`` and ``limit`` page the candidates (see :meth:`findings`); ``head``
+        adds keys after ``summary`` (e.g. the page); ``dumps`` replaces ``json.dumps``
+        for each value (it gets the value and must indent by ``indent``)."""
         extra = list(extra)
         counts = dict(summary) if summary is not None else {
             **self.summary(), **Counter(f.code for f in extra)}
+        dump = dumps or (lambda v: json.dumps(v, ensure_ascii=False, indent=indent))
         pad = " " * indent
-        head = json.dumps({"summary": counts}, ensure_ascii=False, indent=indent)
-        fp.write(head[:-2] + ",\n" + pad + '"findings": [')
+        top = dump({"summary": counts, **(head or {})})
+        fp.write(top[:-2] + ",\n" + pad + '"findings": [')
         first = True
-        for f in _chain(self, extra):
-            text = json.dumps(f.to_json(), ensure_ascii=False, indent=indent)
+        for f in _chain(self.findings(offset, limit), extra):
+            text = dump(f.to_json())
             fp.write(("\n" if first else ",\n") + pad * 2
                      + text.replace("\n", "\n" + pad * 2))
             first = False
         fp.write(("]" if first else "\n" + pad + "]") + "\n}")
 
 
-def _chain(scan: OverlapScan, extra: list[Finding]) -> Iterator[Finding]:
-    yield from scan
+def _chain(found: Iterator[Finding], extra: list[Finding]) -> Iterator[Finding]:
+    yield from found
     yield from extra
 
 
@@ -566,10 +621,12 @@ def overlap_scan(source: OrgSource, *, territory: str | None = None,
     inc = Incidence.of(source)
     weights = weights or SimilarityWeights()
     pairs = _pairs(inc, territory, level, bloc, min_score, top_k, weights)
+    # The group pairs are these pairs above the group score: a unit's partners are ranked
+    # by score, so those above a threshold are the head of its list, ranks unchanged.
+    group_score = max(group_min_score, min_score)
+    group_q = max(1, int(quantize(np.array([group_score]))[0]))
     return OverlapScan(
-        duplicate_leads(inc, territory=territory, level=level, bloc=bloc),
-        gaps(inc, territory=territory, level=level),
-        candidate_groups(inc, territory=territory, level=level, bloc=bloc,
-                         group_min_score=max(group_min_score, min_score), top_k=top_k,
-                         weights=weights),
+        _duplicate_leads(inc, territory, level, bloc),
+        _gaps(inc, territory, level),
+        _groups(inc, pairs.take(pairs.score_q >= group_q), group_score),
         _Candidates(inc, pairs, weights))

@@ -60,3 +60,27 @@ def test_bad_input_exits_2_without_a_traceback(small_org: Org, tmp_path: Path,
     assert main(["overlaps", str(tmp_path / "missing.yaml")]) == 2
     assert main(["overlaps", str(path), "--top", "0"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_pages_of_candidates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mergepilot.orgchart import load_org, sample_path
+
+    for org in (load_org(sample_path()),
+                load_org(Path(sample_path()).parent / "nui_xanh.yaml")):
+        path = save_org(org, tmp_path / "o.json")
+        main(["overlaps", str(path), "--json"])
+        whole = json.loads(capsys.readouterr().out)
+        cands = [f for f in whole["findings"] if f["code"] == "OVERLAP-CANDIDATE"]
+        others = [f for f in whole["findings"] if f["code"] != "OVERLAP-CANDIDATE"]
+        assert len(cands) >= 3
+        main(["overlaps", str(path), "--json", "--offset", "1", "--limit", "2"])
+        page = json.loads(capsys.readouterr().out)
+        assert page["summary"] == whole["summary"]
+        assert page["page"] == {"code": "OVERLAP-CANDIDATE", "offset": 1, "limit": 2,
+                                "total": len(cands)}
+        assert [f for f in page["findings"] if f["code"] == "OVERLAP-CANDIDATE"] == cands[1:3]
+        assert [f for f in page["findings"] if f["code"] != "OVERLAP-CANDIDATE"] == others
+        main(["overlaps", str(path), "--limit", "1", "--offset", "1"])
+        out = capsys.readouterr().out
+        assert f"rows 2-2 of {len(cands):,}; next: --offset 2" in out
+        assert cands[1]["ids"][0] in out

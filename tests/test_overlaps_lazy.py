@@ -7,12 +7,15 @@ import io
 import json
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_overlaps_bruteforce import small_orgs
 
 from mergepilot.orgchart import Finding, Incidence, Org, sample_org
 from mergepilot.orgchart.overlaps import (
     _candidate_finding,
     _pairs,
+    duplicate_leads,
+    gaps,
     merger_candidates,
     overlap_scan,
     scan_overlaps,
@@ -72,3 +75,22 @@ def test_empty_scan_writes_an_empty_list() -> None:
     doc = json.loads(out.getvalue())
     assert doc["summary"] == {"X": 0}
     assert out.getvalue() == json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(org=small_orgs(), min_score=st.sampled_from([0.0, 0.2, 0.5, 0.8]),
+       group_min_score=st.sampled_from([0.0, 0.3, 0.5, 1.0]), top_k=st.sampled_from([1, 2, 10]),
+       bloc=st.sampled_from([None, "party", ["state", "front"]]))
+def test_scan_with_filters_equals_the_eager_functions(
+        org: Org, min_score: float, group_min_score: float, top_k: int,
+        bloc: str | list[str] | None) -> None:
+    # overlap_scan ranks pairs once and takes the groups' pairs from them; the eager
+    # functions rank them again for the group score
+    kw = {"min_score": min_score, "group_min_score": group_min_score, "top_k": top_k,
+          "bloc": bloc}
+    inc = Incidence.from_org(org)
+    scan = overlap_scan(inc, **kw)  # type: ignore[arg-type]
+    assert [f.to_json() for f in scan] == [f.to_json() for f in scan_overlaps(inc, **kw)]  # type: ignore[arg-type]
+    assert [f.to_json() for f in scan.duplicate_leads[1:]] == [
+        f.to_json() for f in duplicate_leads(inc, bloc=bloc)[1:]]  # type: ignore[arg-type]
+    assert scan.summary()["GAP-NO-LEAD"] == len(gaps(inc))

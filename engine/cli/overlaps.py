@@ -2,37 +2,35 @@
 
 A thin layer over :mod:`mergepilot.orgchart.overlaps` and
 :mod:`mergepilot.orgchart.standards`: readable tables by default, ``--json`` for scripts
-(``{"summary": {code: count}, "findings": [...]}``). Exit code 1 when there is a finding
-of error severity (a duplicate lead or a gap), 0 otherwise, 2 for unusable input.
+(``{"summary": {code: count}, "findings": [...]}``, written a finding at a time). Exit code
+1 when there is a finding of error severity (a duplicate lead or a gap), 0 otherwise, 2 for
+unusable input.
+
+The org is read by ``load_incidence`` (units and assignments straight into arrays, no
+record per row) and scanned by ``overlap_scan``: a merger candidate is explained (its
+shared functions, its message) only when it is shown or written, so a national org's
+hundreds of thousands of ranked pairs cost what the 50 rows of a table cost. NumPy and
+SciPy are imported inside the command, so ``mergepilot --help`` does not load them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from mergepilot.orgchart import (
-    Bloc,
-    Finding,
-    Incidence,
-    Level,
-    Severity,
-    Standards,
-    below_standard_findings,
-    candidate_groups,
-    duplicate_leads,
-    gaps,
-    merger_candidates,
-    share_text,
-)
+from mergepilot.orgchart import Bloc, Finding, Level, Severity, share_text
 
 from .app import app, console
 from .common import cell, text_row
-from .example import read_org_arg
+from .example import org_path
 from .text import _, json_text
+
+if TYPE_CHECKING:
+    from mergepilot.orgchart import OverlapScan
 
 __all__ = ["overlaps"]
 
@@ -100,48 +98,71 @@ def overlaps(
     share: float = typer.Option(0.5, "--share", min=0.01, max=10.0,
                                 help="Below standard: area and population both under this "
                                      "share of the standard."),
-    limit: int = typer.Option(50, "--limit", min=0,
-                              help="Rows shown per table (0: all); --json shows all."),
+    limit: int | None = typer.Option(None, "--limit", min=0,
+                                     help="Rows shown per table (default 50; 0: all). With "
+                                          "--json: merger candidates written (default all)."),
+    offset: int = typer.Option(0, "--offset", min=0,
+                               help="Rows skipped at the top of each table, or of the merger "
+                                    "candidates with --json: --offset 50 --limit 50 is the "
+                                    "second page."),
     as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
 ) -> None:
     """Duplicate leads, gaps, merger candidates (pairs and groups), units below standard.
 
     Exit code 1 when a duplicate lead or a gap is found (error severity), else 0.
     """
-    org = read_org_arg(file)
-    inc = Incidence.from_org(org)
-    blocs = bloc or None
-    findings = [
-        *duplicate_leads(inc, territory=territory, level=level, bloc=blocs),
-        *gaps(inc, territory=territory, level=level),
-        *candidate_groups(inc, territory=territory, level=level, bloc=blocs, top_k=top,
-                          group_min_score=max(group_min_score, min_score)),
-        *merger_candidates(inc, territory=territory, level=level, bloc=blocs, top_k=top,
-                           min_score=min_score),
-        *below_standard_findings(org, Standards(share=share), territory=territory,
-                                 level=level),
-    ]
-    counts = Counter(f.code for f in findings)
+    # here, not at the top: the scan needs NumPy and SciPy, which --help must not load
+    from mergepilot.orgchart import Standards, below_standard_findings, overlap_scan
+    from mergepilot.orgchart.loaders import load_incidence
+
+    org = load_incidence(org_path(file))
+    scan = overlap_scan(org.incidence, territory=territory, level=level, bloc=bloc or None,
+                        top_k=top, min_score=min_score, group_min_score=group_min_score)
+    below = below_standard_findings(org.territories, Standards(share=share),
+                                    territory=territory, level=level)
+    summary = {**scan.summary(), "ADMIN-BELOW-STANDARD": len(below)}
     if as_json:
-        typer.echo(json_text({"summary": {c: counts.get(c, 0) for c, _ in _SECTIONS},
-                              "findings": [f.to_json() for f in findings]}, indent=2))
+        head: dict[str, Any] = {}
+        if offset or limit is not None:
+            head["page"] = {"code": "OVERLAP-CANDIDATE", "offset": offset, "limit": limit,
+                            "total": len(scan.candidates)}
+        scan.write_json(sys.stdout, extra=below, summary={c: summary[c] for c, _ in _SECTIONS},
+                        offset=offset, limit=limit, head=head,
+                        dumps=lambda v: json_text(v, indent=2))
+        sys.stdout.write("\n")
+        sys.stdout.flush()
     else:
-        units, links = format(len(org.units), ","), format(len(org.assignments), ",")
-        console.print(cell(_("%(org)s: %(units)s units, %(links)s function links",
-                             org=org.name or file, units=units, links=links)
-                           + (_(", within %(territory)s", territory=territory)
-                              if territory else "")),
-                      highlight=False)
-        for code, title in _SECTIONS:
-            rows = [f for f in findings if f.code == code]
-            if not rows:
-                console.print(_("%(title)s: none", title=_(title)), highlight=False)
-                continue
-            shown = rows if limit == 0 else rows[:limit]
-            console.print(_table(code, f"{_(title)} ({len(rows):,})", shown))
-            if len(shown) < len(rows):
-                more = format(len(rows) - len(shown), ",")
-                console.print(_("  ... %(n)s more (--limit 0 or --json)", n=more),
-                              highlight=False)
-    if any(f.severity is Severity.ERROR for f in findings):
+        _print_tables(org.name or str(file), org.units, org.assignments, territory, scan, below,
+                      offset, 50 if limit is None else limit)
+    if scan.duplicate_leads or scan.gaps or any(f.severity is Severity.ERROR for f in below):
         raise typer.Exit(1)
+
+
+def _print_tables(name: str, n_units: int, n_links: int, territory: str | None,
+                  scan: OverlapScan, below: list[Finding], offset: int, limit: int) -> None:
+    console.print(cell(_("%(org)s: %(units)s units, %(links)s function links",
+                         org=name, units=format(n_units, ","), links=format(n_links, ","))
+                       + (_(", within %(territory)s", territory=territory)
+                          if territory else "")), highlight=False)
+    lists: dict[str, Any] = {"OVERLAP-DUPLICATE-LEAD": scan.duplicate_leads,
+                             "GAP-NO-LEAD": scan.gaps, "OVERLAP-CANDIDATE-GROUP": scan.groups,
+                             "ADMIN-BELOW-STANDARD": below}
+    for code, title in _SECTIONS:
+        total = len(scan.candidates) if code == "OVERLAP-CANDIDATE" else len(lists[code])
+        if not total:
+            console.print(_("%(title)s: none", title=_(title)), highlight=False)
+            continue
+        stop = total if limit == 0 else min(total, offset + limit)
+        shown: list[Finding] = (scan.page(offset, stop - offset) if code == "OVERLAP-CANDIDATE"
+                                else lists[code][offset:stop])
+        if not shown:
+            console.print(_("%(title)s (%(total)s): none from row %(row)s (--offset)",
+                            title=_(title), total=format(total, ","),
+                            row=format(offset + 1, ",")), highlight=False)
+            continue
+        console.print(_table(code, f"{_(title)} ({total:,})", shown))
+        if offset or stop < total:
+            more = _("; next: --offset %(stop)s", stop=stop) if stop < total else ""
+            console.print(_("  rows %(first)s-%(last)s of %(total)s%(more)s (--limit 0: all)",
+                            first=format(offset + 1, ","), last=format(stop, ","),
+                            total=format(total, ","), more=more), highlight=False)
