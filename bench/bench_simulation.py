@@ -64,6 +64,11 @@ def staffed(org: Org, seed: int) -> Org:
 
 def make_plan(org: Org, proposals: int, seed: int) -> Scenario:
     """``proposals`` absorptions and rearrangements over 7 years, each unit used once."""
+    return scenario_from_data(plan_data(org, proposals, seed))
+
+
+def plan_data(org: Org, proposals: int, seed: int) -> dict[str, Any]:
+    """The scenario of :func:`make_plan` as the data of a scenario file."""
     rng = random.Random(seed)
     by_terr: dict[str, list[Unit]] = {}
     for u in org.units:
@@ -109,10 +114,10 @@ def make_plan(org: Org, proposals: int, seed: int) -> Scenario:
         else:
             p["effective"] = effective.isoformat()
         out.append(p)
-    return scenario_from_data({
+    return {
         "name": f"bench {proposals}", "start": FIRST.isoformat(),
         "end": date(FIRST.year + YEARS - 1, 12, 31).isoformat(),
-        "attrition": {"rate": 0.01}, "targets": [], "proposals": out, "events": events})
+        "attrition": {"rate": 0.01}, "targets": [], "proposals": out, "events": events}
 
 
 def naive_observer() -> tuple[Any, dict[str, float]]:

@@ -536,9 +536,10 @@ class OrgGraph:
         existing = self._get("assignment", (target, a.function))
         lead = a.role == Role.LEAD or (isinstance(existing, Assignment)
                                        and existing.role == Role.LEAD)
+        # built unchecked: both ids are of records in the graph (``_put`` requires them)
         self._put("assignment", (target, a.function),
-                  Assignment(unit=target, function=a.function,
-                             role=Role.LEAD if lead else Role.SUPPORT))
+                  Assignment.model_construct(unit=target, function=a.function,
+                                             role=Role.LEAD if lead else Role.SUPPORT))
 
     def _plan_heads(self, group: list[str], heads: HeadsMode, head: str | None
                     ) -> tuple[str | None, dict[str, Post | None], int]:
