@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_simulation import timed, unbatch
 from synthetic import Spec, generate_org
 
 from mergepilot.orgchart import Org, Unit
@@ -202,7 +202,7 @@ def child(way: str, folder: Path, prefix: int) -> dict[str, float]:
         from mergepilot.engine.planning import simulate
 
         if way == "unbatched":
-            _unbatch()
+            unbatch()
         t = time.perf_counter()
         r = simulate(org, scenario)
         out["work"] = time.perf_counter() - t
@@ -258,46 +258,7 @@ def _naive_validate(org: Org, scenario: Any, prefix: int) -> dict[str, float]:
             "timed": float(sum(len(v) for v in per_kind.values()))}
 
 
-def _unbatch() -> None:
-    """Drive the engine one transition per batch (the starts left to its clock)."""
-    from mergepilot.engine import MergepilotError
-    from mergepilot.engine.planning import days, run
-    from mergepilot.workflows import Trigger
-
-    def fire_day(state: Any, day: Any, steps: Any, proposals: Any) -> None:
-        eng = state.engine
-        for s in steps:
-            try:
-                by = eng.acting_as(s.role, s.actor)
-                if s.trigger == Trigger.PROPOSE:
-                    ev = [eng.propose(proposals[s.proposal], by=by, reason=s.reason)]
-                else:
-                    ev = [eng.fire(s.proposal, s.trigger, by=by, reason=s.reason,
-                                   params=s.params)]
-            except MergepilotError as exc:
-                for f in days._refused_finding(s, exc):
-                    state.note(s.on, "refused", f)
-                continue
-            for e in ev:
-                state.entries.setdefault(e.proposal_id, []).append(days.timeline_entry(e))
-
-    run.fire_day = fire_day  # type: ignore[assignment]
-
-
 # -- the parent: runs the children and prints the table ----------------------------------
-
-
-def _timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of ``cmd``, via /usr/bin/time."""
-    stats = cwd / "time.txt"
-    t = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd], cwd=cwd,
-                       capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t
-    if p.returncode not in (0, 1):  # 1: the plan has error findings, as it may
-        raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-3000:]}")
-    rss_kb = float(stats.read_text().strip().splitlines()[-1])
-    return wall, rss_kb / 1024, p.stdout
 
 
 def measure(provinces: int, prefix: int, seed: int, ways: list[str]) -> list[dict[str, Any]]:
@@ -316,10 +277,10 @@ def measure(provinces: int, prefix: int, seed: int, ways: list[str]) -> list[dic
                        if way == "validate-cli" else
                        [exe, "simulate", "plan.json", "--org", "org.json", "--json",
                         "out.json", "--force"])
-                wall, rss, _ = _timed(cmd, folder)
+                wall, rss, _ = timed(cmd, folder, ok=(0, 1))  # 1: error findings
                 rows.append({"way": way, "seconds": wall, "rss": rss, **shape})
             else:
-                wall, rss, out = _timed([sys.executable, str(HERE), "--child", way,
+                wall, rss, out = timed([sys.executable, str(HERE), "--child", way,
                                          "--dir", str(folder), "--naive-prefix", str(prefix)],
                                         folder)
                 got = json.loads(out.strip().splitlines()[-1])

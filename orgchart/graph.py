@@ -195,7 +195,7 @@ class OrgGraph:
             assert isinstance(key, tuple)
             data = self._g.get_edge_data(("unit", key[0]), ("function", key[1]))
             return None if data is None else data["obj"]
-        node = self._g.nodes.get((kind, key))
+        node = self._g._node.get((kind, key))  # the dict behind .nodes: no view per call
         return None if node is None else node["obj"]
 
     def _need(self, kind: EntityKind, key: str) -> Any:
@@ -394,6 +394,9 @@ class OrgGraph:
         A record is removed only when nothing else points at it any more, so a change
         must first move what hangs on a unit (functions, posts, children) elsewhere.
         """
+        if kind == "assignment":
+            self._put_assignment(key, after)  # type: ignore[arg-type]
+            return
         before = self._get(kind, key)
         if before == after:
             return
@@ -426,6 +429,25 @@ class OrgGraph:
                 g.remove_node(self._node(kind, before))  # type: ignore[arg-type]
         if self._log is not None:
             self._log.append(Put(kind, key, before, after))
+
+    def _put_assignment(self, key: tuple[str, str], after: Assignment | None) -> None:
+        """:meth:`_put` of one assignment (an edge, no node): the bulk of a merger's or a
+        level's hand-overs, so it skips the generic record path."""
+        g = self._g
+        u, v = ("unit", key[0]), ("function", key[1])
+        data = g._succ.get(u, {}).get(v)
+        before = None if data is None else data["obj"]
+        if before == after:
+            return
+        if after is not None:
+            self._require(("unit", after.unit), ("function", after.function))
+        if before is not None:
+            g.remove_edge(u, v)
+        if after is not None:
+            g.add_edge(("unit", after.unit), ("function", after.function), type="performs",
+                       role=after.role, obj=after)
+        if self._log is not None:
+            self._log.append(Put("assignment", key, before, after))
 
     def _require(self, *nodes: Node) -> None:
         for node in nodes:
