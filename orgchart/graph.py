@@ -410,7 +410,7 @@ class OrgGraph:
                 self._regulations[str(key)] = after  # type: ignore[assignment]
         else:
             if before is not None:
-                if after is None and kind != "assignment":
+                if after is None:  # (assignments took _put_assignment)
                     node = self._node(kind, before)
                     own = {(u, v) for u, v, _ in self._own_edges(before)}
                     others = [(u, v) for u, v in [*g.in_edges(node), *g.out_edges(node)]
@@ -422,10 +422,9 @@ class OrgGraph:
                             f"cannot remove {kind} {node[1]!r}: still linked to {shown}")
                 g.remove_edges_from([(u, v) for u, v, _ in self._own_edges(before)])
             if after is not None:
-                if kind != "assignment":
-                    g.add_node(self._node(kind, after), obj=after)
+                g.add_node(self._node(kind, after), obj=after)
                 g.add_edges_from(self._own_edges(after))
-            elif kind != "assignment":
+            else:
                 g.remove_node(self._node(kind, before))  # type: ignore[arg-type]
         if self._log is not None:
             self._log.append(Put(kind, key, before, after))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from mergepilot.engine import Policy
 from mergepilot.orgchart import (
@@ -59,7 +60,8 @@ def _records(graph: OrgGraph) -> tuple[list[Unit], list[Post], list[Territory]]:
     units: list[Unit] = []
     posts: list[Post] = []
     territories: list[Territory] = []
-    into = {"unit": units.append, "post": posts.append, "territory": territories.append}
+    into: dict[str, Callable[[Any], None]] = {
+        "unit": units.append, "post": posts.append, "territory": territories.append}
     for (kind, _), obj in graph.nx.nodes(data="obj"):
         add = into.get(kind)
         if add is not None:
