@@ -195,7 +195,7 @@ class OrgGraph:
             assert isinstance(key, tuple)
             data = self._g.get_edge_data(("unit", key[0]), ("function", key[1]))
             return None if data is None else data["obj"]
-        node = self._g.nodes.get((kind, key))
+        node = self._g._node.get((kind, key))  # the dict behind .nodes: no view per call
         return None if node is None else node["obj"]
 
     def _need(self, kind: EntityKind, key: str) -> Any:
@@ -394,6 +394,9 @@ class OrgGraph:
         A record is removed only when nothing else points at it any more, so a change
         must first move what hangs on a unit (functions, posts, children) elsewhere.
         """
+        if kind == "assignment":
+            self._put_assignment(key, after)  # type: ignore[arg-type]
+            return
         before = self._get(kind, key)
         if before == after:
             return
@@ -407,7 +410,7 @@ class OrgGraph:
                 self._regulations[str(key)] = after  # type: ignore[assignment]
         else:
             if before is not None:
-                if after is None and kind != "assignment":
+                if after is None:  # (assignments took _put_assignment)
                     node = self._node(kind, before)
                     own = {(u, v) for u, v, _ in self._own_edges(before)}
                     others = [(u, v) for u, v in [*g.in_edges(node), *g.out_edges(node)]
@@ -419,13 +422,31 @@ class OrgGraph:
                             f"cannot remove {kind} {node[1]!r}: still linked to {shown}")
                 g.remove_edges_from([(u, v) for u, v, _ in self._own_edges(before)])
             if after is not None:
-                if kind != "assignment":
-                    g.add_node(self._node(kind, after), obj=after)
+                g.add_node(self._node(kind, after), obj=after)
                 g.add_edges_from(self._own_edges(after))
-            elif kind != "assignment":
+            else:
                 g.remove_node(self._node(kind, before))  # type: ignore[arg-type]
         if self._log is not None:
             self._log.append(Put(kind, key, before, after))
+
+    def _put_assignment(self, key: tuple[str, str], after: Assignment | None) -> None:
+        """:meth:`_put` of one assignment (an edge, no node): the bulk of a merger's or a
+        level's hand-overs, so it skips the generic record path."""
+        g = self._g
+        u, v = ("unit", key[0]), ("function", key[1])
+        data = g._succ.get(u, {}).get(v)
+        before = None if data is None else data["obj"]
+        if before == after:
+            return
+        if after is not None:
+            self._require(("unit", after.unit), ("function", after.function))
+        if before is not None:
+            g.remove_edge(u, v)
+        if after is not None:
+            g.add_edge(("unit", after.unit), ("function", after.function), type="performs",
+                       role=after.role, obj=after)
+        if self._log is not None:
+            self._log.append(Put("assignment", key, before, after))
 
     def _require(self, *nodes: Node) -> None:
         for node in nodes:
@@ -536,9 +557,10 @@ class OrgGraph:
         existing = self._get("assignment", (target, a.function))
         lead = a.role == Role.LEAD or (isinstance(existing, Assignment)
                                        and existing.role == Role.LEAD)
+        # built unchecked: both ids are of records in the graph (``_put`` requires them)
         self._put("assignment", (target, a.function),
-                  Assignment(unit=target, function=a.function,
-                             role=Role.LEAD if lead else Role.SUPPORT))
+                  Assignment.model_construct(unit=target, function=a.function,
+                                             role=Role.LEAD if lead else Role.SUPPORT))
 
     def _plan_heads(self, group: list[str], heads: HeadsMode, head: str | None
                     ) -> tuple[str | None, dict[str, Post | None], int]:

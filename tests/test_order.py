@@ -105,3 +105,36 @@ def test_validate_predicts_what_the_engine_does(picked: list[int], names: list[s
     r = simulate(ORG, sc, overlaps=False)
     started = {pid for pid, st_ in _states(r).items() if st_ == "operating"}
     assert started == {p.id for p in proposals} - errors, (errors, _states(r))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda t: t[0] != t[1]),
+                min_size=2, max_size=14))
+def test_same_day_order_puts_every_user_of_a_unit_before_its_remover(
+        pairs: list[tuple[int, int]]) -> None:
+    # absorbs of one day: "A into B" removes A and names A and B
+    ps = [Proposal(id=f"P{i:02d}", kind="absorb", units=[f"U{a}"], into=f"U{b}",
+                   effective=date(2025, 7, 1)) for i, (a, b) in enumerate(pairs)]
+    out = [p.id for p in order_proposals(ps)]
+    assert sorted(out) == [p.id for p in ps]
+    pos = {pid: k for k, pid in enumerate(out)}
+    users = {i: {f"U{a}", f"U{b}"} for i, (a, b) in enumerate(pairs)}
+    must = {(i, j) for i in users for j, (a, _) in enumerate(pairs)
+            if i != j and f"U{a}" in users[i]}
+    # with no cycle among the constraints, every one of them holds
+    graph = {i: {j for (x, j) in must if x == i} for i in users}
+    seen: dict[int, int] = {}
+
+    def cyclic(i: int) -> bool:
+        if seen.get(i) == 1:
+            return True
+        if seen.get(i) == 2:
+            return False
+        seen[i] = 1
+        hit = any(cyclic(j) for j in graph[i])
+        seen[i] = 2
+        return hit
+
+    if not any(cyclic(i) for i in users):
+        for i, j in must:
+            assert pos[f"P{i:02d}"] < pos[f"P{j:02d}"]

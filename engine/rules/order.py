@@ -12,6 +12,7 @@ cannot be satisfied; its proposals keep the given order.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from datetime import date
 
@@ -68,33 +69,49 @@ def _day_order(group: Sequence[Proposal]) -> list[Proposal]:
     n = len(group)
     if n < 2:
         return list(group)
-    rem = [removes(p) for p in group]
-    cre = [creates(p) for p in group]
-    nam = [names(p) for p in group]
+    # Who removes / creates each id, so the dependencies are found per id named, not by
+    # comparing every pair (a national day holds thousands of commune mergers).
+    removers: dict[str, list[int]] = {}
+    creators: dict[str, list[int]] = {}
+    for j, p in enumerate(group):
+        for x in removes(p):
+            removers.setdefault(x, []).append(j)
+        for x in creates(p):
+            creators.setdefault(x, []).append(j)
     after: list[set[int]] = [set() for _ in range(n)]  # after[i]: must come after i
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                continue
+    for i, p in enumerate(group):
+        for x in names(p):
             # i names what j removes -> i before j; i names what j creates -> j before i
-            if nam[i] & rem[j]:
-                after[i].add(j)
-            if nam[i] & cre[j]:
-                after[j].add(i)
+            for j in removers.get(x, ()):
+                if j != i:
+                    after[i].add(j)
+            for j in creators.get(x, ()):
+                if j != i:
+                    after[j].add(i)
     indeg = [0] * n
     for i in range(n):
         for j in after[i]:
             indeg[j] += 1
     out: list[int] = []
     done = [False] * n
+    ready = [i for i in range(n) if indeg[i] == 0]  # a heap: the first in the given order
+    heapq.heapify(ready)
+    first_left = 0
     while len(out) < n:
-        ready = [i for i in range(n) if not done[i] and indeg[i] == 0]
-        # a cycle: take the first remaining in the given order
-        i = ready[0] if ready else next(k for k in range(n) if not done[k])
+        while ready and done[ready[0]]:
+            heapq.heappop(ready)
+        if ready:
+            i = heapq.heappop(ready)
+        else:  # a cycle: take the first remaining in the given order
+            while done[first_left]:
+                first_left += 1
+            i = first_left
         done[i] = True
         out.append(i)
         for j in after[i]:
             indeg[j] -= 1
+            if indeg[j] == 0 and not done[j]:
+                heapq.heappush(ready, j)
     return [group[i] for i in out]
 
 
