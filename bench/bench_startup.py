@@ -1,6 +1,6 @@
 """Startup: whole ``mergepilot`` processes, as a user runs them, against the floors.
 
-    python bench/bench_startup.py [--quick] [--repeat N] [--before SRC]
+    python bench/bench_startup.py [--quick] [--repeat N] [--before SRC] [--breakdown]
 
 Times ``mergepilot --help``, ``--version``, ``validate`` (the example plan on the sample
 province, by name and from the YAML ``mergepilot example`` writes) and ``demo``, each a
@@ -9,6 +9,8 @@ fresh process run ``--repeat`` times (min and median wall seconds, peak RSS), ag
 ``--help``), ``import mergepilot.orgchart`` and loading the sample into an ``OrgGraph``
 (what any command on the sample must do: the floor of ``validate``). ``--before SRC``
 runs another source tree (e.g. /work/main) in the same run, for a before/after ratio.
+``--breakdown`` also times the demo's steps one by one in one process (imports, the plan,
+the sample, the simulation, Matplotlib, the HTML report), wall and CPU.
 
 Bytecode is written and every command runs once before it is timed, as in an installed
 package (``pip install`` compiles it); ``PYTHONDONTWRITEBYTECODE`` would make every run
@@ -68,6 +70,38 @@ def run(cmd: list[str], env: dict[str, str], cwd: str) -> tuple[float, int]:
         return wall, int(rss.read().split()[-1]) * 1024
 
 
+BREAKDOWN = """
+import contextlib, io, sys, time
+T = [(time.perf_counter(), time.process_time())]
+marks = []
+def mark(name):
+    T.append((time.perf_counter(), time.process_time()))
+    marks.append(name)
+from mergepilot.engine.cli import commands
+commands.load("demo")
+mark("import the CLI and the demo command")
+from mergepilot.engine.cli import simulate as s
+from mergepilot.engine.planning import DEMO_PLAN, render_report
+from mergepilot.orgchart import sample_baseline, sample_org
+sc = s.resolve_plan(DEMO_PLAN)
+mark("read the story plan")
+org, base = sample_org(), sample_baseline()
+mark("load the sample and its baseline")
+with contextlib.redirect_stdout(io.StringIO()):
+    result = s.run(sc, org, base, policy=None, start=None, end=None, store=None)
+mark("simulate (SQLite store, rules, clock)")
+import matplotlib.pyplot
+mark("import Matplotlib")
+render_report(result)
+mark("render the HTML report")
+tw, tc = T[-1][0] - T[0][0], T[-1][1] - T[0][1]
+for i, n in enumerate(marks):
+    w, c = T[i + 1][0] - T[i][0], T[i + 1][1] - T[i][1]
+    print(f"  {n:<40} {w:6.2f} s wall {w / tw:4.0%}   {c:6.2f} s CPU {c / tc:4.0%}")
+print(f"  {'total':<40} {tw:6.2f} s wall        {tc:6.2f} s CPU")
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 runs each")
@@ -75,6 +109,7 @@ def main() -> None:
     ap.add_argument("--before", default=None, help="another source tree to compare with")
     ap.add_argument("--only", default=None, help="comma list of case names to run")
     ap.add_argument("--json", dest="as_json", action="store_true", help="also print JSON")
+    ap.add_argument("--breakdown", action="store_true", help="the demo's steps, timed apart")
     args = ap.parse_args()
     repeat = args.repeat or (3 if args.quick else 7)
     trees = [("now", None)] + ([("before", args.before)] if args.before else [])
@@ -119,6 +154,11 @@ def main() -> None:
                 print(f"  {r['case']:<30} {r['min_s'] / now[r['case']]:.2f}x")
     if args.as_json:
         print(json.dumps(results))
+    if args.breakdown:
+        print("\nthe demo, step by step, in one process:")
+        env = env_for(None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([sys.executable, "-c", BREAKDOWN], env=env, check=True)
 
 
 if __name__ == "__main__":
