@@ -27,7 +27,8 @@ def main() -> int:
         ["bench_overlaps.py", *q],
         ["bench_validate.py", *(["--proposals", "200", "--naive", "10"] if args.quick else [])],
         ["bench_lifecycles.py"],
-        ["bench_store.py"],
+        ["bench_store.py", *(["--realistic", "100", "--repeat", "1"] if args.quick else [])],
+        ["bench_startup.py", *q, "--breakdown"],
     ]
     summary = []
     failed = 0

@@ -562,12 +562,11 @@ class Engine:
                         "START-FAILED", Severity.ERROR,
                         f"proposal {p.id} could not start on {when}: {exc}", (p.id,),
                         {"on": when.isoformat()}))
-            for d in due:
-                if max(d.due_on, now) == when:
-                    judged, finding = self._judge(d, when)
-                    report.deadlines.append(judged)
-                    if finding is not None:
-                        report.findings.append(finding)
+            judged = self._judge([d for d in due if max(d.due_on, now) == when], when)
+            for deadline, finding in judged:
+                report.deadlines.append(deadline)
+                if finding is not None:
+                    report.findings.append(finding)
             now = when
         self._move_clock(day)
         return report
@@ -594,15 +593,26 @@ class Engine:
         if today != day:
             self.store.commit(UnitOfWork(clock=(version, day)))
 
-    def _judge(self, d: Deadline, on: date) -> tuple[Deadline, Finding | None]:
-        row = self.proposal(d.proposal_id)
-        inst = instance_of(row)
+    def _judge(self, due: list[Deadline], on: date
+               ) -> list[tuple[Deadline, Finding | None]]:
+        """Judge the deadlines due ``on``: one read of their proposals and one commit
+        (the day's judgements are written together, or none of them)."""
+        if not due:
+            return []
+        rows = {r.id: r for r in self.store.states([d.proposal_id for d in due])}
         graph = self.cache.current_org()[1]
-        finding = judge_deadline(d, graph, inst, is_terminal(inst))
-        status = "met" if finding is None else "missed"
-        payload = None if finding is None else finding.to_json()
-        self.store.commit(UnitOfWork(deadline_updates=[DeadlineUpdate(
-            d.id, d.proposal_id, status, on, payload)]))
-        judged = Deadline(d.id, d.proposal_id, d.kind, d.due_on, status, d.ids, d.data,
-                          d.created_on, on, payload)
-        return judged, finding
+        out: list[tuple[Deadline, Finding | None]] = []
+        updates = []
+        for d in due:
+            row = rows.get(d.proposal_id)
+            if row is None:
+                raise UnknownProposal(d.proposal_id)
+            inst = instance_of(row)
+            finding = judge_deadline(d, graph, inst, is_terminal(inst))
+            status = "met" if finding is None else "missed"
+            payload = None if finding is None else finding.to_json()
+            updates.append(DeadlineUpdate(d.id, d.proposal_id, status, on, payload))
+            out.append((Deadline(d.id, d.proposal_id, d.kind, d.due_on, status, d.ids,
+                                 d.data, d.created_on, on, payload), finding))
+        self.store.commit(UnitOfWork(deadline_updates=updates))
+        return out

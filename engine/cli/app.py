@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import typing
+
 import typer
-from rich.console import Console
+
+if typing.TYPE_CHECKING:
+    from rich.console import Console
+
+    console: Console
+    err_console: Console
 
 __all__ = ["app", "console", "debug_requested", "err_console"]
 
@@ -13,10 +20,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: Typer's Rich help alone would cost more than the whole
+    # ``--help`` may take (it loads Markdown and syntax highlighting).
+    rich_markup_mode=None,
 )
-console = Console()
-# Errors are single lines for scripts to grep: never wrapped at the terminal width.
-err_console = Console(stderr=True, soft_wrap=True)
+
+
+def __getattr__(name: str) -> object:
+    # The consoles are made on first use: ``--help`` and ``--version`` load no Rich.
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    # Errors are single lines for scripts to grep: never wrapped at the terminal width.
+    made = Console() if name == "console" else Console(stderr=True, soft_wrap=True)
+    globals()[name] = made
+    return made
 
 _debug = False
 

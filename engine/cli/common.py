@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import typing
 from datetime import date
 from typing import Any
 
@@ -14,9 +15,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from mergepilot.engine import DEFAULT_URL, Engine, Store
-
 from .app import console
+
+if typing.TYPE_CHECKING:
+    from mergepilot.engine import Engine
 from .text import clean, json_text
 
 __all__ = ["cell", "day_option", "dump_json", "open_reader", "params_option", "say",
@@ -114,6 +116,8 @@ def open_reader(db: str | None, *, audit_key: bytes | None = None) -> Engine:
     """The store for a command that only reads (``history``, ``proposals``, ``audit``...):
     opened read-only, so a mistyped ``--db`` path is "no database at PATH" (nothing is
     created) and a database on read-only media can still be read and audited."""
+    from mergepilot.engine import DEFAULT_URL, Engine, Store
+
     store = Store(db or os.environ.get("MERGEPILOT_DB") or DEFAULT_URL, audit_key,
                   readonly=True)
     try:

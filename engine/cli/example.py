@@ -17,7 +17,6 @@ from pathlib import Path
 
 import typer
 
-from mergepilot.engine.planning import plan_path
 from mergepilot.orgchart import InvalidOrgData, Org, Problem, load_org
 
 from .app import app
@@ -32,8 +31,8 @@ _DATA = "mergepilot.orgchart.data"
 #: example org names -> shipped file (``example:NAME``, or the bare name when no file of
 #: that name exists)
 EXAMPLE_ORGS: dict[str, str] = {
-    "sample": "quang_ngai.yaml",
-    "sample-2015": "quang_ngai_2015.yaml",
+    "sample": "quang_ngai.json",
+    "sample-2015": "quang_ngai_2015.json",
     "nui-xanh": "nui_xanh.yaml",
 }
 
@@ -54,6 +53,8 @@ EXAMPLE_FILES: dict[str, str] = {
 
 def _data(name: str) -> Path:
     if name.startswith("plan:"):
+        from mergepilot.engine.planning import plan_path
+
         p = plan_path(name.removeprefix("plan:"))
         assert p is not None, name
         return p

@@ -8,12 +8,11 @@ import sys
 from collections.abc import Sequence
 
 import typer
-from rich.text import Text
 
 from mergepilot.orgchart import InvalidOrgData, MergepilotError
 
-from . import commands  # noqa: F401  (registers the commands on app)
-from .app import app, err_console, set_debug
+from . import commands
+from .app import set_debug
 from .text import _, clean, set_language
 
 __all__ = ["main", "report_error"]
@@ -24,6 +23,10 @@ def report_error(exc: MergepilotError) -> int:
 
     The message is user data (ids, names, file names): never markup, control characters
     escaped, URL passwords hidden."""
+    from rich.text import Text
+
+    from .app import err_console
+
     if isinstance(exc, InvalidOrgData):
         _error_line(_("%(n)s problem(s) in the input", n=len(exc.problems)))
         for p in exc.problems:
@@ -33,22 +36,40 @@ def report_error(exc: MergepilotError) -> int:
     return exc.exit_code
 
 
+def _command_word(args: Sequence[str]) -> str | None:
+    """The command named in ``args``: the first word that is neither an option nor the
+    value of the root's ``--lang``."""
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--lang":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
+
+
 def _error_line(message: str) -> None:
+    from rich.text import Text
+
+    from .app import err_console
+
     err_console.print(Text.assemble((_("error:"), "bold red"), " ", clean(message)),
                       highlight=False)
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
-    # Typer vendors click in recent releases (typer._click); older ones use click itself.
+    # Typer vendors click in recent releases (typer._click); older ones use click itself,
+    # imported only then (importing it for nothing costs a tenth of ``--help``).
     import importlib
 
-    found: list[type[Exception]] = []
     for name in ("typer._click.exceptions", "click.exceptions"):
         try:
-            found.append(importlib.import_module(name).ClickException)
+            return (importlib.import_module(name).ClickException,)
         except ImportError:
             continue
-    return tuple(found)
+    return ()
 
 
 _CLICK_ERRORS = _click_errors()
@@ -65,9 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args
     set_debug(debug)
     set_language(None)  # --lang of this call only (tests call main() many times)
+    # Only the module of the command being run is imported (the first word that is no
+    # option or the value of one: the root's only valued option is --lang); --help lists
+    # the others from the table.
+    commands.load(_command_word(args))
     try:
         # With standalone_mode=False click returns (not raises) the code of typer.Exit.
-        rc = app(args=args, prog_name="mergepilot", standalone_mode=False)
+        rc = commands.click_app().main(args=args, prog_name="mergepilot",
+                                       standalone_mode=False)
     except MergepilotError as exc:
         if debug:
             raise
@@ -75,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        err_console.print(_("aborted"))
+        sys.stderr.write(_("aborted") + "\n")
         return 130
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing argument
         # The message quotes what was typed: shown with its control characters escaped.

@@ -20,9 +20,6 @@ import re
 import unicodedata
 from typing import Any
 
-# the store's own redaction: one pattern for every message that may hold a URL
-from mergepilot.engine.store.store import redact
-
 __all__ = ["_", "clean", "json_text", "language", "redact", "set_language"]
 
 _language: str | None = None
@@ -70,7 +67,16 @@ def _escape(ch: str) -> str:
 
 _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_INVISIBLE)) + "]")
 
-# scheme://user:PASSWORD@host -- the password (up to the last @ before the host) hidden
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it hidden: the store's own redaction,
+    one pattern for every message that may hold a URL (imported only for text that holds
+    a URL, so printing loads no SQLAlchemy)."""
+    if "://" not in text:
+        return text
+    from mergepilot.engine.store.store import redact as store_redact
+
+    return store_redact(text)
 
 
 def clean(text: object, *, newlines: bool = False) -> str:

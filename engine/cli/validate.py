@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +25,6 @@ from mergepilot.engine import (
     order_proposals,
     validate_plan,
 )
-from mergepilot.engine.planning import Scenario, load_scenario
 from mergepilot.orgchart import (
     Finding,
     InvalidOrgData,
@@ -40,6 +40,9 @@ from .app import app
 from .common import say
 from .example import read_org_arg
 from .text import _, json_text
+
+if typing.TYPE_CHECKING:
+    from mergepilot.engine.planning import Scenario
 
 __all__ = ["VALIDATE_FORMAT", "json_schema", "schema", "validate", "validate_report"]
 
@@ -68,8 +71,12 @@ def _problem_json(p: Problem) -> dict[str, str]:
     return {"file": p.file, "location": p.location, "field": p.field, "message": p.message}
 
 
-#: keys only a scenario file has (a plan file has name, proposals, targets)
-_SCENARIO_KEYS = frozenset(Scenario.model_fields) - frozenset(Plan.model_fields)
+
+def _scenario_keys() -> frozenset[str]:
+    """Keys only a scenario file has (a plan file has name, proposals, targets)."""
+    from mergepilot.engine.planning import Scenario
+
+    return frozenset(Scenario.model_fields) - frozenset(Plan.model_fields)
 
 
 def read_org(path: Path | str) -> Org:
@@ -82,12 +89,19 @@ def _is_scenario(path: Path) -> bool:
     problems: list[Problem] = []
     text = read_text(path, problems) if path.is_file() else None
     data = None if text is None else parse_yaml(text, str(path), problems)
-    return isinstance(data, dict) and not problems and bool(_SCENARIO_KEYS & set(data))
+    if not isinstance(data, dict) or problems:
+        return False
+    # Only a file with keys a plan has not can be a scenario: the planner's layer (and
+    # its store) is imported for those alone.
+    extra = set(data) - set(Plan.model_fields)
+    return bool(extra) and bool(_scenario_keys() & extra)
 
 
 def load_plan_or_scenario(path: Path) -> tuple[Plan, Scenario | None]:
     """A plan file, or a scenario file (what ``simulate`` runs) as its plan."""
     if _is_scenario(path):
+        from mergepilot.engine.planning import load_scenario
+
         sc = load_scenario(path)
         return sc.plan(), sc
     return load_plan(path), None
