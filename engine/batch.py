@@ -38,6 +38,7 @@ from mergepilot.workflows import (
     WorkflowError,
     allowed_triggers,
     apply_proposal,
+    decided_by,
     fire,
     get_lifecycle,
     lifecycle_for,
@@ -288,7 +289,9 @@ class Batch:
         if proposal.id in self._pending or (proposal.id not in self._absent
                                             and self._store.states([proposal.id])):
             raise DuplicateProposal(proposal.id)
-        inst = new_instance(proposal.id, lifecycle or lifecycle_for(proposal))
+        # who may decide it follows its level (workflows.deciders; guard deciding_body)
+        inst = new_instance(proposal.id, lifecycle or lifecycle_for(proposal), data={
+            "deciding_roles": list(decided_by(proposal, self.org()))})
         today = self.today
         effective = proposal.begins
         payload = proposal.model_dump(mode="json")

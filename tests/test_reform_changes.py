@@ -237,10 +237,34 @@ def test_abolish_level_refusals(kw: dict[str, object], message: str) -> None:
 
 
 def test_a_rule_picks_the_receivers() -> None:
-    g = OrgGraph(three_tier())
-    g.abolish_level("district", bodies_to=lambda graph, u: "P-UB")
-    assert g.functions_of("P-UB") == {"admin": "lead", "cadre": "lead", "front": "lead",
-                                      "land": "lead"}
+    org = three_tier()
+    g = OrgGraph(org)
+    rec = g.abolish_level("district", bodies_to=lambda graph, u: "P-UB")
+    # cadre and front are led in the province already (P-SNV, P-MT): P-UB supports them
+    assert g.functions_of("P-UB") == {"admin": "lead", "cadre": "support",
+                                      "front": "support", "land": "lead"}
+    kept = {(n["unit"], n["function"], n["lead"]) for n in rec.notes
+            if n["code"] == "LEAD-KEPT"}
+    assert kept == {(f"{d}-{k}", f, lead) for d in ("D1", "D2") for k, f, lead in (
+        ("PNV", "cadre", "P-SNV"), ("MT", "front", "P-MT"))}
+    g.revert(rec)
+    assert g.to_org() == org
+
+
+def test_a_body_whose_work_is_led_above_hands_it_over_as_support() -> None:
+    # Every district body has a receiver; none makes a second lead in the province.
+    org = three_tier()
+    g = OrgGraph(org)
+    rec = g.abolish_level("district", bodies_to={
+        "D1-PNV": "P-UB", "D2-PNV": "P-SNV", "D1-MT": "P-UB", "D2-MT": "P-UB"})
+    leads = {f: sorted(u.id for u in g.leads(f, "P")) for f in ("admin", "cadre", "front",
+                                                                "land")}
+    assert leads == {"admin": ["P-UB"], "cadre": ["P-SNV"], "front": ["P-MT"],
+                     "land": ["P-UB"]}
+    assert g.functions_of("P-UB")["cadre"] == "support"
+    assert not [n for n in rec.notes if n["code"] == "GAP"]
+    g.revert(rec)
+    assert g.to_org() == org
 
 
 # -- merged territories follow their members ---------------------------------------------
