@@ -854,6 +854,41 @@ class OrgGraph:
         return out[0]
 
 
+    def join_territories(self, territories: Sequence[Territory]) -> ChangeRecord:
+        """Territories from outside the org join it (e.g. the neighbouring province of a
+        merger, Resolution 202/2025/QH15, when the org holds one province): each is added
+        as given, unknown figures staying unknown; a border it names to a territory of the
+        org is added on that side too. Parents must be in the org or among those joining.
+        """
+        ts = list(territories)
+        if not ts:
+            raise IllegalChange("join_territories: no territories given")
+        ids = [t.id for t in ts]
+        if len(set(ids)) != len(ids):
+            raise IllegalChange("join_territories: a territory is listed twice")
+        for t in ts:
+            if self.has_territory(t.id):
+                raise IllegalChange(f"join_territories: territory {t.id!r} is already in "
+                                    "the org")
+            if t.parent is not None and t.parent not in ids:
+                self.territory(t.parent)
+            for b in t.borders:
+                if b not in ids:
+                    self.territory(b)
+        params = {"territories": ids}
+        with self._change("join_territories", params) as out:
+            for t in ts:  # without borders first: they may border each other
+                self._put("territory", t.id, t.model_copy(update={"borders": ()}))
+            for t in ts:
+                self._put("territory", t.id, t)
+                for b in t.borders:
+                    if b not in ids:
+                        nb = self.territory(b)
+                        if t.id not in nb.borders:
+                            self._put("territory", b, nb.model_copy(update={
+                                "borders": tuple(sorted({*nb.borders, t.id}))}))
+        return out[0]
+
     # -- renames, new bodies, splits, the end of a level (the 2025 reorganisation) ------
 
     def rename(self, id: str, name: str, *, kind: Literal["unit", "territory"] = "unit"
