@@ -292,3 +292,51 @@ def test_merged_region_follows_the_members_and_official_figures_are_kept() -> No
     assert not rec.notes  # the official population equals the sum
     g.revert(rec)
     assert g.to_org() == org
+
+
+# -- territories from outside the org join it --------------------------------------------
+
+
+def test_a_neighbour_joins_and_merges_and_both_revert_exactly() -> None:
+    org = three_tier()
+    g = OrgGraph(org)
+    kt = Territory(id="Q", name="Tỉnh Q", level="province", borders=["P"],
+                   region="mountainous")
+    joined = g.join_territories([kt])
+    assert g.territory("P").borders == ("Q",) and g.territory("Q").area_km2 is None
+    merged = g.merge_territories(["Q"], "P")
+    # an unknown figure of a member makes the sum unknown, never a sum without it
+    assert not g.has_territory("Q") and g.territory("P").area_km2 is None
+    assert g.territory("P").borders == ()
+    g.revert(merged)
+    g.revert(joined)
+    assert g.to_org() == org
+
+
+@pytest.mark.parametrize(("ts", "message"), [
+    ([], "no territories"),
+    ([Territory(id="P", name="x", level="province")], "already in the org"),
+    ([Territory(id="Q", name="x", level="district", parent="Z")], "Z"),
+    ([Territory(id="Q", name="x", level="province", borders=["Z"])], "Z"),
+])
+def test_join_refusals(ts: list[Territory], message: str) -> None:
+    g = OrgGraph(three_tier())
+    with pytest.raises((IllegalChange, UnknownId), match=message):
+        g.join_territories(ts)
+    assert g.to_org() == three_tier()
+
+
+def test_a_proposal_carries_the_territories_that_join() -> None:
+    from mergepilot.workflows import InvalidProposal, apply_proposal, proposal_from_data
+
+    org = three_tier()
+    g = OrgGraph(org)
+    data = {"id": "Q-P", "kind": "admin_unit_merger", "territories": ["Q"],
+            "into_territory": "P", "joining": [{"id": "Q", "name": "Tỉnh Q",
+                                                "level": "province", "population": 5}]}
+    rec = apply_proposal(g, proposal_from_data(data))
+    assert g.territory("P").population == 1_500_005 and not g.has_territory("Q")
+    g.revert(rec)
+    assert g.to_org() == org
+    with pytest.raises(InvalidProposal, match="joining"):
+        proposal_from_data({**data, "territories": ["C1"]})

@@ -146,6 +146,8 @@ def test_a_2025_kind_from_a_file_through_validate_the_store_and_simulate(
 
     r_json, plan = tmp_path / "r.json", tmp_path / "plan.yaml"
     plan.write_text(yaml.safe_dump([*first, data], allow_unicode=True), encoding="utf-8")
-    rc, out = _run(["simulate", str(plan), "--org", name, "--json", str(r_json)], capsys)
+    year = str(org.as_of.year) if org.as_of else "2025"
+    rc, out = _run(["simulate", str(plan), "--org", name, "--json", str(r_json),
+                    "--from", year, "--to", year], capsys)
     assert rc == 0, out
     assert json.loads(r_json.read_text(encoding="utf-8"))["years"]
