@@ -329,7 +329,12 @@ class Batch:
         actor = by.id
         role = ""
         if spec is not None and spec.roles:
-            chosen = self._role_for(by, spec.roles, None, p)
+            roles = spec.roles
+            if "deciding_body" in spec.guards:  # of the roles held, the deciding body's
+                deciders = p.inst.data.get("deciding_roles") or ()
+                roles = (*(r for r in roles if r in deciders),
+                         *(r for r in roles if r not in deciders))
+            chosen = self._role_for(by, roles, None, p)
             if chosen is None:
                 refused = self._no_grant(p, trigger, by, spec.roles)
                 self._note_refusal(p, trigger, actor, self._held(by), reason, refused)

@@ -177,3 +177,18 @@ def test_a_plan_fires_each_decision_as_its_deciding_body(which: str) -> None:
     # without the org a plan falls back to the lifecycle's first deciding role
     bare = {(s.proposal, s.trigger): s.role for s in plan_steps(sc, date(2025, 1, 1))}
     assert set(bare.values()) <= {"drafting_body", "standing_committee"}
+
+
+def test_a_principal_holding_several_roles_decides_as_the_deciding_body(
+        db_url: str) -> None:
+    with Engine.open(db_url, upgrade=True, audit_key=None) as eng:
+        root = eng.authenticate(eng.bootstrap_admin("root", "Quản trị"))
+        eng.add_user("both", "Tỉnh ủy và Quốc hội", by=root)
+        for role in ("drafting_body", "standing_committee", "national_assembly"):
+            eng.grant("both", role, None, by=root)
+        both = eng.authenticate(eng.issue_token("both", by=root))
+        eng.load_org(_central(), by=root)
+        eng.propose(proposal_from_data(CENTRAL_MERGER), by=both)
+        eng.fire("QH-176", "approve", reason="thông qua", by=both)
+        (ev,) = [e for e in eng.history("QH-176") if e.trigger == "approve"]
+        assert ev.role == "national_assembly"
