@@ -38,6 +38,7 @@ from mergepilot.workflows import (
     WorkflowError,
     allowed_triggers,
     apply_proposal,
+    decided_by,
     fire,
     get_lifecycle,
     lifecycle_for,
@@ -288,7 +289,9 @@ class Batch:
         if proposal.id in self._pending or (proposal.id not in self._absent
                                             and self._store.states([proposal.id])):
             raise DuplicateProposal(proposal.id)
-        inst = new_instance(proposal.id, lifecycle or lifecycle_for(proposal))
+        # who may decide it follows its level (workflows.deciders; guard deciding_body)
+        inst = new_instance(proposal.id, lifecycle or lifecycle_for(proposal), data={
+            "deciding_roles": list(decided_by(proposal, self.org()))})
         today = self.today
         effective = proposal.begins
         payload = proposal.model_dump(mode="json")
@@ -326,7 +329,12 @@ class Batch:
         actor = by.id
         role = ""
         if spec is not None and spec.roles:
-            chosen = self._role_for(by, spec.roles, None, p)
+            roles = spec.roles
+            if "deciding_body" in spec.guards:  # of the roles held, the deciding body's
+                deciders = p.inst.data.get("deciding_roles") or ()
+                roles = (*(r for r in roles if r in deciders),
+                         *(r for r in roles if r not in deciders))
+            chosen = self._role_for(by, roles, None, p)
             if chosen is None:
                 refused = self._no_grant(p, trigger, by, spec.roles)
                 self._note_refusal(p, trigger, actor, self._held(by), reason, refused)

@@ -876,6 +876,41 @@ class OrgGraph:
         return out[0]
 
 
+    def join_territories(self, territories: Sequence[Territory]) -> ChangeRecord:
+        """Territories from outside the org join it (e.g. the neighbouring province of a
+        merger, Resolution 202/2025/QH15, when the org holds one province): each is added
+        as given, unknown figures staying unknown; a border it names to a territory of the
+        org is added on that side too. Parents must be in the org or among those joining.
+        """
+        ts = list(territories)
+        if not ts:
+            raise IllegalChange("join_territories: no territories given")
+        ids = [t.id for t in ts]
+        if len(set(ids)) != len(ids):
+            raise IllegalChange("join_territories: a territory is listed twice")
+        for t in ts:
+            if self.has_territory(t.id):
+                raise IllegalChange(f"join_territories: territory {t.id!r} is already in "
+                                    "the org")
+            if t.parent is not None and t.parent not in ids:
+                self.territory(t.parent)
+            for b in t.borders:
+                if b not in ids:
+                    self.territory(b)
+        params = {"territories": ids}
+        with self._change("join_territories", params) as out:
+            for t in ts:  # without borders first: they may border each other
+                self._put("territory", t.id, t.model_copy(update={"borders": ()}))
+            for t in ts:
+                self._put("territory", t.id, t)
+                for b in t.borders:
+                    if b not in ids:
+                        nb = self.territory(b)
+                        if t.id not in nb.borders:
+                            self._put("territory", b, nb.model_copy(update={
+                                "borders": tuple(sorted({*nb.borders, t.id}))}))
+        return out[0]
+
     # -- renames, new bodies, splits, the end of a level (the 2025 reorganisation) ------
 
     def rename(self, id: str, name: str, *, kind: Literal["unit", "territory"] = "unit"
@@ -1099,8 +1134,10 @@ class OrgGraph:
           or a rule ``f(graph, unit) -> id | None``. Units not in the mapping follow the
           default rule :func:`same_kind_above`: the one unit of the same ``bloc`` and
           ``kind`` serving the parent territory, if exactly one exists.
-        * functions go to the receiver (lead if either led it); with no receiver they
-          become gaps, noted (``GAP``).
+        * functions go to the receiver (lead if either led it); but a function the body
+          led that another unit serving the parent territory already leads goes to the
+          receiver as *support* (noted ``LEAD-KEPT``: one lead, not two); with no receiver
+          they become gaps, noted (``GAP``).
         * ``staff="follow"`` (default): the staff quota and actual staff go with the
           functions to the receiver (unknown if either is unknown); ``"drop"``: they end,
           as they do when there is no receiver (noted ``STAFF-DROPPED``). Deputies and
@@ -1169,6 +1206,22 @@ class OrgGraph:
                 uid = r if r is not None else self.unit(uid).parent
             return None if uid in dead else uid
 
+        # function -> who leads it among the units serving each parent territory that
+        # stay; grown as functions are handed over, so a second lead is never made
+        led_above: dict[str, dict[str, set[str]]] = {}
+
+        def leads_above(parent: str) -> dict[str, set[str]]:
+            found = led_above.get(parent)
+            if found is None:
+                found = led_above[parent] = {}
+                for x in self.units(territory=parent):
+                    if x.id not in dead:
+                        for a in self.assignments(x.id):
+                            if a.role == Role.LEAD:
+                                found.setdefault(a.function, set()).add(x.id)
+            return found
+
+        parent_of = {t.id: t.parent for t in terrs}
         notes: list[dict[str, Any]] = []
         params: dict[str, Any] = {"level": lv.value, "territories": sorted(gone),
                                   "bodies_to": {u: receivers[u] for u in sorted(dead)},
@@ -1208,10 +1261,28 @@ class OrgGraph:
                     if post.kind == PostKind.HEAD and tgt.deputies is not None:
                         self._put("unit", target,
                                   tgt.model_copy(update={"deputies": tgt.deputies + 1}))
+                above = leads_above(parent_of[u.territory] or "")
                 for a in self.assignments(u.id):
                     self._put("assignment", (u.id, a.function), None)
                     if r is not None:
-                        self._hand_over(a, r)
+                        # a receiver serving another territory (down a level) leads
+                        # there: no second lead in the parent's
+                        others = (sorted(above.get(a.function, set()) - {r})
+                                  if self.unit(r).territory == parent_of[u.territory]
+                                  else [])
+                        if a.role == Role.LEAD and others:
+                            self._hand_over(a.model_copy(update={"role": Role.SUPPORT}), r)
+                            notes.append({
+                                "code": "LEAD-KEPT", "unit": u.id, "function": a.function,
+                                "to": r, "lead": others[0],
+                                "message": f"{r!r} supports function {a.function!r} of "
+                                           f"{u.id!r}: {others[0]!r} already leads it"})
+                        else:
+                            self._hand_over(a, r)
+                        now = self._get("assignment", (r, a.function))
+                        if isinstance(now, Assignment) and now.role == Role.LEAD and (
+                                self.unit(r).territory == parent_of[u.territory]):
+                            above.setdefault(a.function, set()).add(r)
                     else:
                         notes.append({"code": "GAP", "unit": u.id, "function": a.function,
                                       "role": a.role.value,

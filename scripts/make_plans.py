@@ -15,21 +15,21 @@ The output is deterministic (same sample, same bytes).
   departments and Party boards merged as at the centre (2025-03-01), the district level
   abolished on 2025-07-01 with each district body's functions and staff going to the
   provincial body that leads the same work, and the communes merged to about a third
-  (bordering communes, inside each former district), under the 2025 deputy caps and the
-  2030 deadline. The merger of the province with its neighbour is not modelled: the sample
-  holds no neighbour province (see the README, "The 2025 reorganisation").
+  (bordering communes, inside each former district), Kon Tum merged into the province
+  (joining the org with the merger, figures unknown: orgchart/data/kon_tum_2025.yaml),
+  under the 2025 deputy caps and the 2030 deadline (see the README, "The 2025
+  reorganisation").
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mergepilot.orgchart import Org, OrgGraph, Role, sample_org
+from mergepilot.orgchart import Org, OrgGraph, Role, load_org, sample_org
 from mergepilot.workflows import apply_proposal, proposal_from_data
 
 OUT = Path(__file__).resolve().parent.parent / "engine" / "planning" / "plans"
@@ -328,28 +328,21 @@ POLICY_2025: dict[str, Any] = {
 }
 
 
-def receivers(g: OrgGraph) -> dict[str, str | None]:
+def receivers(g: OrgGraph) -> dict[str, str]:
     """District body -> the provincial body that takes its functions and staff, on ``g``
     (the org after the 2025 provincial mergers): the one that leads most of the functions
-    the body leads, among those that would not give a function a second lead (a receiver
-    takes the lead of what it is handed). When every choice would, and provincial bodies
-    already lead all the body's work, no receiver: its work stays with them and its staff
-    end (noted); the district bodies that two provincial bodies' work meets in."""
+    the body leads (then does most of them). Every body has one: a function the receiver
+    does not lead but another provincial body does goes to it as support
+    (``OrgGraph.abolish_level``, noted LEAD-KEPT), so no function gets a second lead."""
     prov = [u.id for u in g.units(level="province")]
     leads = {u: {a.function for a in g.assignments(u) if a.role == Role.LEAD} for u in prov}
     does = {u: set(g.functions_of(u)) for u in prov}
-    count = Counter(f for p in prov for f in leads[p])
-    led = {f for f, n in count.items() if n == 1}  # one lead now: a second is an overlap
-    out: dict[str, str | None] = {}
+    out: dict[str, str] = {}
     for u in sorted(x.id for x in g.units(level="district")):
         own = {a.function for a in g.assignments(u) if a.role == Role.LEAD}
-
-        def clash(p: str, own: set[str] = own) -> int:
-            return len({f for f in own - leads[p] if f in led})
-
-        best = max(prov, key=lambda p, own=own: (-clash(p), len(own & leads[p]),
-                                                  len(own & does[p]), p))
-        out[u] = None if clash(best) and own <= set(count) else best
+        mine = set(g.functions_of(u))
+        out[u] = max(prov, key=lambda p, own=own, mine=mine: (
+            len(own & leads[p]), len(mine & does[p]), p))
     return out
 
 
@@ -415,6 +408,28 @@ def commune_mergers(s: Sample) -> list[dict[str, Any]]:
     return out
 
 
+#: the neighbour of Resolution 202/2025/QH15, figures as the sources give them (none)
+KON_TUM = Path(__file__).resolve().parent.parent / "orgchart" / "data" / "kon_tum_2025.yaml"
+
+
+def province_merger() -> dict[str, Any]:
+    """Kon Tum merged into Quảng Ngãi (Resolution 202/2025/QH15, in force 2025-07-01),
+    decided by the National Assembly; Kon Tum joins the org with the merger (the fragment
+    in orgchart/data), its unknown figures making the merged province's unknown too."""
+    kt = load_org(KON_TUM).territories[0].model_copy(update={"borders": ("QNG",)})
+    return {
+        "id": "AU25-QNG-KT", "kind": "admin_unit_merger",
+        "title": "Sắp xếp tỉnh Kon Tum và tỉnh Quảng Ngãi thành tỉnh Quảng Ngãi",
+        "territories": [kt.id], "into_territory": "QNG",
+        # unknown, said so: null, not left out
+        "joining": [{**kt.model_dump(mode="json", exclude_defaults=True),
+                     "area_km2": kt.area_km2, "population": kt.population}],
+        "submitted": date(2025, 5, 5), "approved": date(2025, 6, 12), "effective": ABOLISH,
+        "regulations": REGS_2025, "drafted_by": "QNG-UBND",
+        "justification": "Resolution 202/2025/QH15 on the arrangement of provincial-level "
+                         "administrative units (52 provinces into 23)"}
+
+
 def two_tier(s: Sample, org: Org) -> dict[str, Any]:
     props: list[dict[str, Any]] = []
     for units, target, new_name, title in PROVINCE_2025:
@@ -455,6 +470,7 @@ def two_tier(s: Sample, org: Org) -> dict[str, Any]:
         "submitted": date(2025, 4, 15), "approved": date(2025, 6, 16), "effective": ABOLISH,
         "regulations": REGS_2025, "drafted_by": "QNG-BTC"})
     props += commune_mergers(s)
+    props.append(province_merger())
     return {
         "name": "Quảng Ngãi 2025: chính quyền địa phương hai cấp",
         "description": (
@@ -463,10 +479,12 @@ def two_tier(s: Sample, org: Org) -> dict[str, Any]:
             "2025-03-01); the district level abolished on 2025-07-01, each district body "
             "handing its functions and staff to the provincial body that leads the same "
             "work; bordering communes merged to about a third, Lý Sơn becoming a special "
-            "zone (Resolution 76/2025/UBTVQH15 standards); the 2025 deputy caps with "
-            "compliance by the end of 2030 (Conclusion 187-KL/TW). The merger with a "
-            "neighbouring province (Resolution 202/2025/QH15) is not modelled: the sample "
-            "holds no neighbour. Illustrative: the sample's figures are made up."),
+            "zone (Resolution 76/2025/UBTVQH15 standards); Kon Tum merged into Quảng Ngãi "
+            "(Resolution 202/2025/QH15, 2025-07-01), joining the org with the merger "
+            "with its area and population unknown (the source documents give none), so "
+            "the merged province's are unknown too; the 2025 deputy caps with "
+            "compliance by the end of 2030 (Conclusion 187-KL/TW). Illustrative: the "
+            "sample's figures are made up."),
         "baseline_year": 2015, "start": date(2025, 1, 1), "end": date(2025, 12, 31),
         "territory": "QNG", "attrition": {"rate": 0.0, "quota": True},
         "policy": POLICY_2025, "proposals": props,

@@ -164,7 +164,7 @@ def test_merger_full_lifecycle(engine: Engine) -> None:
         ("start", "approved", "operating"), ("terminate", "operating", "terminated")]
     assert [e.on for e in history] == [date(2018, 1, 1), date(2018, 1, 1),
                                        date(2018, 6, 1), date(2018, 12, 31)]
-    assert all(e.lifecycle == "merger" and e.definition_version == "1" for e in history)
+    assert all(e.lifecycle == "merger" and e.definition_version == "2" for e in history)
     assert history[1].actor == "Ban Thường vụ Tỉnh ủy" and history[1].reason == "đồng ý"
 
 

@@ -220,8 +220,12 @@ def run_op(g: OrgGraph, op: str, a: int, b: int, c: int, n: int) -> ChangeRecord
     if not ds:
         raise IllegalChange("no districts left")
     if op == "abolish_level":
+        above = g.units(territory=ds[a % len(ds)].parent) if ds[a % len(ds)].parent else []
+        # every body handed to one unit above: what is led there already goes as support
+        one = above[b % len(above)].id if above and c % 3 == 1 else None
         return g.abolish_level("district", territories=None if c % 5 == 0 else [
-            ds[a % len(ds)].id], staff="drop" if b % 2 else "follow")
+            ds[a % len(ds)].id], staff="drop" if b % 2 else "follow",
+            bodies_to=None if one is None else (lambda graph, u: one))
     ta, tb = ds[a % len(ds)], ds[b % len(ds)]
     if c % 2:
         return g.merge_territories([ta.id], into=tb.id)

@@ -237,10 +237,34 @@ def test_abolish_level_refusals(kw: dict[str, object], message: str) -> None:
 
 
 def test_a_rule_picks_the_receivers() -> None:
-    g = OrgGraph(three_tier())
-    g.abolish_level("district", bodies_to=lambda graph, u: "P-UB")
-    assert g.functions_of("P-UB") == {"admin": "lead", "cadre": "lead", "front": "lead",
-                                      "land": "lead"}
+    org = three_tier()
+    g = OrgGraph(org)
+    rec = g.abolish_level("district", bodies_to=lambda graph, u: "P-UB")
+    # cadre and front are led in the province already (P-SNV, P-MT): P-UB supports them
+    assert g.functions_of("P-UB") == {"admin": "lead", "cadre": "support",
+                                      "front": "support", "land": "lead"}
+    kept = {(n["unit"], n["function"], n["lead"]) for n in rec.notes
+            if n["code"] == "LEAD-KEPT"}
+    assert kept == {(f"{d}-{k}", f, lead) for d in ("D1", "D2") for k, f, lead in (
+        ("PNV", "cadre", "P-SNV"), ("MT", "front", "P-MT"))}
+    g.revert(rec)
+    assert g.to_org() == org
+
+
+def test_a_body_whose_work_is_led_above_hands_it_over_as_support() -> None:
+    # Every district body has a receiver; none makes a second lead in the province.
+    org = three_tier()
+    g = OrgGraph(org)
+    rec = g.abolish_level("district", bodies_to={
+        "D1-PNV": "P-UB", "D2-PNV": "P-SNV", "D1-MT": "P-UB", "D2-MT": "P-UB"})
+    leads = {f: sorted(u.id for u in g.leads(f, "P")) for f in ("admin", "cadre", "front",
+                                                                "land")}
+    assert leads == {"admin": ["P-UB"], "cadre": ["P-SNV"], "front": ["P-MT"],
+                     "land": ["P-UB"]}
+    assert g.functions_of("P-UB")["cadre"] == "support"
+    assert not [n for n in rec.notes if n["code"] == "GAP"]
+    g.revert(rec)
+    assert g.to_org() == org
 
 
 # -- merged territories follow their members ---------------------------------------------
@@ -268,3 +292,51 @@ def test_merged_region_follows_the_members_and_official_figures_are_kept() -> No
     assert not rec.notes  # the official population equals the sum
     g.revert(rec)
     assert g.to_org() == org
+
+
+# -- territories from outside the org join it --------------------------------------------
+
+
+def test_a_neighbour_joins_and_merges_and_both_revert_exactly() -> None:
+    org = three_tier()
+    g = OrgGraph(org)
+    kt = Territory(id="Q", name="Tỉnh Q", level="province", borders=["P"],
+                   region="mountainous")
+    joined = g.join_territories([kt])
+    assert g.territory("P").borders == ("Q",) and g.territory("Q").area_km2 is None
+    merged = g.merge_territories(["Q"], "P")
+    # an unknown figure of a member makes the sum unknown, never a sum without it
+    assert not g.has_territory("Q") and g.territory("P").area_km2 is None
+    assert g.territory("P").borders == ()
+    g.revert(merged)
+    g.revert(joined)
+    assert g.to_org() == org
+
+
+@pytest.mark.parametrize(("ts", "message"), [
+    ([], "no territories"),
+    ([Territory(id="P", name="x", level="province")], "already in the org"),
+    ([Territory(id="Q", name="x", level="district", parent="Z")], "Z"),
+    ([Territory(id="Q", name="x", level="province", borders=["Z"])], "Z"),
+])
+def test_join_refusals(ts: list[Territory], message: str) -> None:
+    g = OrgGraph(three_tier())
+    with pytest.raises((IllegalChange, UnknownId), match=message):
+        g.join_territories(ts)
+    assert g.to_org() == three_tier()
+
+
+def test_a_proposal_carries_the_territories_that_join() -> None:
+    from mergepilot.workflows import InvalidProposal, apply_proposal, proposal_from_data
+
+    org = three_tier()
+    g = OrgGraph(org)
+    data = {"id": "Q-P", "kind": "admin_unit_merger", "territories": ["Q"],
+            "into_territory": "P", "joining": [{"id": "Q", "name": "Tỉnh Q",
+                                                "level": "province", "population": 5}]}
+    rec = apply_proposal(g, proposal_from_data(data))
+    assert g.territory("P").population == 1_500_005 and not g.has_territory("Q")
+    g.revert(rec)
+    assert g.to_org() == org
+    with pytest.raises(InvalidProposal, match="joining"):
+        proposal_from_data({**data, "territories": ["C1"]})

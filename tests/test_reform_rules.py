@@ -122,6 +122,16 @@ def test_abolishing_the_district_level_is_clean(tiers: OrgGraph) -> None:
     assert {f.severity for f in found if f.code == "CHANGE-NOTE"} == {"info"}
 
 
+def test_work_led_above_handed_as_support_is_clean_and_noted_as_info(tiers: OrgGraph
+                                                                     ) -> None:
+    found = validate_proposal(tiers, P(kind="abolish_level", level="district", bodies_to={
+        f"{d}-{k}": "P-UB" for d in ("D1", "D2") for k in ("UB", "PNV", "MT")}))
+    assert errors(found) == []
+    kept = [f for f in found if f.code == "CHANGE-NOTE" and f.data["note"] == "LEAD-KEPT"]
+    assert len(kept) == 4 and {f.severity for f in kept} == {"info"}
+    assert not {"ONE-LEAD-GAP", "ONE-LEAD-DUPLICATE"} & set(codes(found))
+
+
 def test_merging_districts_into_their_province_says_use_abolish_level(tiers: OrgGraph
                                                                       ) -> None:
     found = validate_proposal(tiers, P(kind="admin_unit_merger", territories=["D1", "D2"],

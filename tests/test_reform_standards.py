@@ -80,3 +80,22 @@ def test_special_territories_are_exempt_with_the_reason_reported() -> None:
     assert "Article 3a" in found[0].message
     strict = Standards(exempt_special=False)
     assert below_standard(small, strict) is True
+
+
+def test_a_function_required_at_an_ended_level_is_not_missing_after_it_ends() -> None:
+    from reform_orgs import three_tier
+
+    from mergepilot.orgchart import Function, OrgGraph, gaps
+
+    org = three_tier()
+    land = Function(code="land", name="Đất đai", required_at=("district",))
+    org = org.model_copy(update={"functions": [land if f.code == "land" else f
+                                               for f in org.functions]})
+    g = OrgGraph(org)
+    rec = g.abolish_level("district", territories=["D1"])
+    # D2 is still a district: land must be led there, and is
+    assert not gaps(g)
+    g.revert(rec)
+    g.abolish_level("district", bodies_to={"D1-UB": None, "D2-UB": None})
+    # the districts are gone: land is required nowhere, though nobody leads it now
+    assert g.leads("land") == [] and not gaps(g)

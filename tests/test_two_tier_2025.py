@@ -55,3 +55,41 @@ def test_two_tier_2025_ends_the_districts_and_merges_communes_to_a_third() -> No
     assert after.units(level="district") == []
     assert after.unit("QNG-BTG").name == "Ban Tuyên giáo và Dân vận Tỉnh ủy"
     assert not [f for f in r.findings if f.finding.severity == "error"]
+    # the neighbour (Resolution 202/2025/QH15) joined and merged; its unknown figures
+    # make the merged province's unknown, not a sum that leaves Kon Tum out
+    assert not after.has_territory("KT") and before.territory("QNG").area_km2 is not None
+    assert after.territory("QNG").area_km2 is None
+    assert after.territory("QNG").population is None
+    assert after.territory("QNG").name == "Tỉnh Quảng Ngãi"
+
+
+def test_every_district_body_hands_over_and_no_function_gets_a_second_lead() -> None:
+    sc = _scenario()
+    (abolish,) = [p for p in sc.proposals if p.kind == "abolish_level"]
+    assert abolish.bodies_to and None not in abolish.bodies_to.values()
+    g = OrgGraph(sample_org())
+    from mergepilot.workflows import apply_proposal
+
+    notes = []
+    for p in sc.proposals:  # in file order, which is the order they take effect
+        notes += apply_proposal(g, p).notes
+    assert not [n for n in notes if n["code"] == "GAP"]
+    assert [n for n in notes if n["code"] == "LEAD-KEPT"]
+    before = OrgGraph(sample_org())
+    for f in g.functions():
+        now = len(g.leads(f.code, "QNG"))
+        was = len(before.leads(f.code, "QNG"))
+        assert now <= max(was, 1), (f.code, was, now)
+
+
+def test_the_province_merger_is_decided_by_the_national_assembly() -> None:
+    from mergepilot.engine.planning.steps import plan_steps
+
+    sc = _scenario()
+    steps = {(s.proposal, s.trigger): s.role for s in plan_steps(sc, date(2025, 1, 1),
+                                                                 sample_org())}
+    assert steps["AU25-QNG-KT", "approve"] == "national_assembly"
+    assert steps["ABOLISH-DISTRICTS", "approve"] == "national_assembly"
+    assert steps["P25-STC", "approve"] == "standing_committee"
+    assert {steps[k] for k in steps if k[0].startswith("AU25-") and k[1] == "approve"
+            and k[0] != "AU25-QNG-KT"} == {"national_assembly_standing_committee"}

@@ -34,8 +34,11 @@ def test_mermaid_draws_every_transition_once(lc: Lifecycle) -> None:
 
 def test_mermaid_labels_show_guards_effects_outcomes_and_reasons() -> None:
     text = mermaid(get_lifecycle("pilot"))
+    assert ("proposed --> approved : approve (standing_committee, politburo, "
+            "national_assembly, government) "
+            "[deciding_body, no_pending_revision, no_error_findings]") in text
     assert ("proposed --> approved : approve (standing_committee) "
-            "[no_pending_revision, no_error_findings]") in text
+            "[no_pending_revision, no_error_findings]") in mermaid(get_lifecycle("pilot", 2))
     assert "approved --> operating : start (system) effect apply_change" in text
     assert "outcome reverted=revert_change / adopted / superseded reason required" in text
     assert "operating --> operating : record_final_review" in text  # stays: drawn as a loop

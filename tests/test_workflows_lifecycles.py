@@ -55,12 +55,27 @@ def test_every_trigger_names_known_roles_and_the_rules_hook(lc: Lifecycle) -> No
     assert lc.caller_guards == ("no_error_findings",)
 
 
-def test_merger_and_pilot_are_approved_by_the_standing_committee() -> None:
+def test_the_older_versions_are_approved_by_the_standing_committee() -> None:
+    for name, version in (("merger", 1), ("pilot", 1), ("pilot", 2)):
+        lc = get_lifecycle(name, version)
+        assert lc.triggers["approve"].roles == ("standing_committee",)
+        assert "deciding_body" not in lc.triggers["approve"].guards
+    old = get_lifecycle("admin_unit_merger", 1)
+    assert old.triggers["approve"].roles == ("national_assembly_standing_committee",)
+    assert old.triggers["endorse"].roles == ("peoples_council",)
+
+
+def test_the_latest_versions_let_the_deciding_body_of_the_level_decide() -> None:
     for name in ("merger", "pilot"):
-        assert get_lifecycle(name).triggers["approve"].roles == ("standing_committee",)
-    assert get_lifecycle("admin_unit_merger").triggers["approve"].roles == (
-        "national_assembly_standing_committee",)
-    assert get_lifecycle("admin_unit_merger").triggers["endorse"].roles == ("peoples_council",)
+        for trig in ("approve", "reject"):
+            spec = get_lifecycle(name).triggers[trig]
+            assert {"standing_committee", "national_assembly", "government",
+                    "politburo"} <= set(spec.roles)
+            assert spec.guards[0] == "deciding_body"
+    admin = get_lifecycle("admin_unit_merger")
+    assert admin.triggers["approve"].roles[:2] == ("national_assembly_standing_committee",
+                                                   "national_assembly")
+    assert admin.triggers["endorse"].roles == ("peoples_council",)
 
 
 def test_pilot_terminate_picks_the_effect_by_outcome() -> None:
@@ -73,8 +88,9 @@ def test_pilot_terminate_picks_the_effect_by_outcome() -> None:
 
 
 def test_pilot_versions_differ_in_suspension_and_required_final_review() -> None:
-    v1, v2 = all_versions("pilot")
-    assert (v1.version, v2.version) == (1, 2)
+    v1, v2, v3 = all_versions("pilot")
+    assert (v1.version, v2.version, v3.version) == (1, 2, 3)
+    assert v3.triggers["terminate"] == v2.triggers["terminate"]
     assert "suspended" not in v1.states and "suspended" in v2.states
     assert v1.triggers["terminate"].guards == ()
     assert v2.triggers["terminate"].guards == ("final_review_recorded",)
@@ -83,17 +99,19 @@ def test_pilot_versions_differ_in_suspension_and_required_final_review() -> None
 
 def test_registry_gives_latest_or_pinned_versions() -> None:
     assert get_lifecycle("pilot") is LIFECYCLES["pilot"]
-    assert get_lifecycle("pilot").version == 2
+    assert get_lifecycle("pilot").version == 3
+    assert get_lifecycle("merger").version == get_lifecycle("admin_unit_merger").version == 2
     assert get_lifecycle("pilot", version=1).version == 1
+    assert get_lifecycle("pilot", version=2).version == 2
     assert set(LIFECYCLES) == {"merger", "pilot", "admin_unit_merger"}
 
 
 def test_unknown_lifecycle_or_version_names_what_exists() -> None:
     with pytest.raises(UnknownLifecycle, match="known: admin_unit_merger, merger, pilot"):
         get_lifecycle("mergr")
-    with pytest.raises(UnknownLifecycle, match="no version 9; known versions: 1, 2") as exc:
+    with pytest.raises(UnknownLifecycle, match="no version 9; known versions: 1, 2, 3") as exc:
         get_lifecycle("pilot", version=9)
-    assert exc.value.exit_code == 2 and exc.value.known == ("1", "2")
+    assert exc.value.exit_code == 2 and exc.value.known == ("1", "2", "3")
 
 
 def test_every_proposal_kind_has_a_lifecycle() -> None:
@@ -149,9 +167,9 @@ def test_inconsistent_definitions_are_refused(states: list[StateSpec],
 
 
 def test_definitions_are_values_keyed_by_name_and_version() -> None:
-    v1, v2 = all_versions("pilot")
+    v1, v2, v3 = all_versions("pilot")
     assert {v1: "old", v2: "new"}[get_lifecycle("pilot", 1)] == "old"
-    assert v1 != v2 and v2 == get_lifecycle("pilot")
+    assert v1 != v2 != v3 and v3 == get_lifecycle("pilot")
 
 
 def test_the_vocabulary_names_every_trigger_and_state_of_every_definition() -> None:

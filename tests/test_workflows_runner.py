@@ -52,7 +52,7 @@ def test_the_api_example_of_the_engine() -> None:
     inst = Instance(id="P-001", lifecycle="pilot", version=lc.version, state=lc.initial, data={})
     t = fire(inst, "approve", actor="tinh-uy", role="standing_committee", reason="",
              guards={"no_error_findings": lambda i: [WARNING]})
-    assert (t.instance_id, t.lifecycle, t.version, t.trigger) == ("P-001", "pilot", 2, "approve")
+    assert (t.instance_id, t.lifecycle, t.version, t.trigger) == ("P-001", "pilot", 3, "approve")
     assert (t.source, t.dest, t.actor, t.role, t.effect) == (
         "proposed", "approved", "tinh-uy", "standing_committee", None)
     assert t.params == {} and t.findings == (WARNING,)
@@ -271,13 +271,14 @@ def test_review_params_cannot_overwrite_the_kind() -> None:
 def test_an_instance_keeps_the_version_it_started_on() -> None:
     old = at("pilot", "operating", version=1)
     new = at("pilot", "operating", id="P-002")
-    assert (old.version, new.version) == (1, 2)
+    assert (old.version, new.version) == (1, 3)
     assert "suspend" not in allowed_triggers(old) and "suspend" in allowed_triggers(new)
     with pytest.raises(IllegalTrigger, match="allowed from 'operating': record_interim_review"):
         drive(old, "suspend")
     (t,) = drive(old, "terminate")  # v1: no final review required
     assert (t.version, old.state) == (1, "terminated")
     assert shared_machine("pilot", 1) is not shared_machine("pilot", 2)
+    assert shared_machine("pilot", 2) is not shared_machine("pilot", 3)
 
 
 def test_an_unknown_state_or_lifecycle_is_an_error_not_a_crash() -> None:
@@ -293,7 +294,7 @@ def test_an_unknown_state_or_lifecycle_is_an_error_not_a_crash() -> None:
 def test_one_machine_serves_every_instance_and_keeps_none() -> None:
     machine = shared_machine("pilot")
     instances = [at("pilot", "operating", id=f"P-{i}") for i in range(50)]
-    assert shared_machine("pilot") is machine is shared_machine("pilot", 2)
+    assert shared_machine("pilot") is machine is shared_machine("pilot", 3)
     assert machine.models == []  # the machine holds no reference to any proposal
     assert not hasattr(instances[0], "approve")  # and decorates none with methods
     assert not hasattr(instances[0], "__dict__")

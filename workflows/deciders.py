@@ -19,26 +19,39 @@ abolish_level               ``national_assembly``
 The lifecycle versions here (``merger`` v2, ``pilot`` v3, ``admin_unit_merger`` v2) let
 every deciding role fire ``approve``/``reject`` and add the built-in guard
 ``deciding_body``, which passes only for the roles in ``Instance.data["deciding_roles"]``
-(falling back to the old deciding body when that is not set). They are defined and
-validated but not yet registered as the latest versions (see the README, "Who decides").
+(falling back to the old deciding body when that is not set). They are the latest
+versions (the registry); the engine records ``deciding_roles`` when it stores a proposal
+(:func:`decided_by`) and a plan fires ``approve``/``reject`` as the first of them.
+Instances pinned to the older versions keep their old deciding body.
 """
 
 from __future__ import annotations
 
-from mergepilot.orgchart import LEVEL_RANK, Bloc, Level, OrgGraph
+from typing import Protocol
+
+from mergepilot.orgchart import LEVEL_RANK, Bloc, Level, Territory, Unit
 
 from .lifecycle import Lifecycle, TriggerSpec
 from .merger import MERGER_V1
 from .pilot import PILOT_V2
 from .proposal import Proposal, ProposalKind
 
-__all__ = ["ADMIN_UNIT_MERGER_V2", "MERGER_V2", "PILOT_V3", "deciding_roles",
-           "proposal_level"]
+__all__ = ["ADMIN_UNIT_MERGER_V2", "MERGER_V2", "PILOT_V3", "OrgLookup", "decided_by",
+           "deciding_roles", "proposal_level"]
 
 _LOCAL = ("standing_committee",)
 
 
-def proposal_level(proposal: Proposal, graph: OrgGraph) -> Level | None:
+class OrgLookup(Protocol):
+    """What the deciders read of an org: an ``OrgGraph``, or an index of a plan's org."""
+
+    def has_unit(self, id: str) -> bool: ...
+    def unit(self, id: str) -> Unit: ...
+    def has_territory(self, id: str) -> bool: ...
+    def territory(self, id: str) -> Territory: ...
+
+
+def proposal_level(proposal: Proposal, graph: OrgLookup) -> Level | None:
     """The highest level among what ``proposal`` changes (units, territories, the new
     unit or territory, the level it abolishes); None when nothing it names is known."""
     p = proposal
@@ -59,7 +72,7 @@ def proposal_level(proposal: Proposal, graph: OrgGraph) -> Level | None:
 
 
 def deciding_roles(proposal: Proposal, level: Level | str | None,
-                   graph: OrgGraph | None = None) -> tuple[str, ...]:
+                   graph: OrgLookup | None = None) -> tuple[str, ...]:
     """The roles that decide ``proposal`` at ``level`` (see the module table). ``graph``,
     when given, tells the bloc of the units named (a central Party board or a ministry)."""
     k = ProposalKind
@@ -87,6 +100,12 @@ def deciding_roles(proposal: Proposal, level: Level | str | None,
     if Bloc.PARTY in blocs or Bloc.FRONT in blocs:
         return ("politburo", "national_assembly")  # a body of both: both must agree
     return ("national_assembly",)
+
+
+def decided_by(proposal: Proposal, graph: OrgLookup) -> tuple[str, ...]:
+    """The roles that decide ``proposal`` on the org ``graph``: :func:`deciding_roles` at
+    :func:`proposal_level`."""
+    return deciding_roles(proposal, proposal_level(proposal, graph), graph)
 
 
 _DECIDERS = ("standing_committee", "politburo", "national_assembly", "government")

@@ -264,6 +264,7 @@ _KIND_FIELDS: dict[str, frozenset[ProposalKind]] = {
     "posts_to": frozenset({ProposalKind.SPLIT, ProposalKind.ABOLISH_LEVEL}),
     "level": frozenset({ProposalKind.ABOLISH_LEVEL}),
     "bodies_to": frozenset({ProposalKind.ABOLISH_LEVEL}),
+    "joining": frozenset({ProposalKind.ADMIN_UNIT_MERGER}),
 }
 
 #: The ``*_after`` figures, set on the unit the change leaves in charge.
@@ -285,7 +286,8 @@ class Proposal(_Model):
     admin_unit_merger       ``territories`` become ``new_territory`` or fold into
                             ``into_territory``; optional ``units`` merged as for
                             amalgamate/absorb, and ``unit_merges`` for the other
-                            bodies of the territories that become one
+                            bodies of the territories that become one; ``joining``:
+                            territories from outside the org that join first
     internal_rearrangement  ``units`` (exactly 1) get the ``*_after`` figures
     rename                  ``units`` or ``territories`` (exactly 1) get
                             ``name_after``; ids stay
@@ -376,6 +378,11 @@ class Proposal(_Model):
     staff_goes: Literal["follow", "drop"] = Field(
         default="follow", description="abolish_level: the staff quota of a body that ends "
         "goes with its functions to the receiver ('follow', default) or ends ('drop')")
+    joining: tuple[Territory, ...] = Field(
+        default=(), description="admin_unit_merger: territories from outside the loaded "
+        "org that join it before the merger, each listed in 'territories' (e.g. the "
+        "neighbouring province of Resolution 202/2025/QH15 when the org holds one "
+        "province); figures the sources do not give stay unknown (null)")
 
     @model_validator(mode="before")
     @classmethod
@@ -458,6 +465,9 @@ class Proposal(_Model):
             else:
                 unused("new_unit", "into")
             unused("posts", "functions_to")
+            for t in self.joining:
+                need(t.id in self.territories, "joining",
+                     f"joining territory {t.id!r} is not one of 'territories'")
         elif self.kind == k.INTERNAL_REARRANGEMENT:
             need(n == 1, "units", "internal_rearrangement takes exactly one unit")
             need(any(getattr(self, f) is not None for f in _RESULT_FIELDS), "divisions_after",
@@ -712,6 +722,8 @@ def apply_proposal(graph: OrgGraph, proposal: Proposal) -> ChangeRecord:
         elif p.kind == k.DISSOLVE:
             done.append(graph.dissolve(p.units[0], p.functions_to))
         elif p.kind == k.ADMIN_UNIT_MERGER:
+            if p.joining:
+                done.append(graph.join_territories(p.joining))
             into_t: Territory | str = (p.new_territory if p.new_territory is not None
                                        else str(p.into_territory))
             done.append(graph.merge_territories(p.territories, into_t))

@@ -2,6 +2,11 @@
 
 ``get_lifecycle(name)`` gives the latest version, ``get_lifecycle(name, version=n)`` a
 pinned one. A new version is added next to the old ones, never instead of them.
+
+The latest versions (``merger`` v2, ``pilot`` v3, ``admin_unit_merger`` v2, defined in
+:mod:`.deciders`) let only the deciding body of the proposal's level approve or reject it
+(``Instance.data["deciding_roles"]``, recorded when the proposal is stored); instances
+pinned to the older versions keep the old deciding body.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .admin_unit_merger import ADMIN_UNIT_MERGER_V1
+from .deciders import ADMIN_UNIT_MERGER_V2, MERGER_V2, PILOT_V3
 from .errors import UnknownLifecycle
 from .lifecycle import Lifecycle
 from .merger import MERGER_V1
@@ -20,7 +26,8 @@ __all__ = ["CHANGE_KINDS", "LIFECYCLES", "all_versions", "get_lifecycle", "lifec
 
 _VERSIONS: Mapping[str, Mapping[int, Lifecycle]] = MappingProxyType({
     lc_list[0].name: MappingProxyType({lc.version: lc for lc in lc_list})
-    for lc_list in ([MERGER_V1], [PILOT_V1, PILOT_V2], [ADMIN_UNIT_MERGER_V1])
+    for lc_list in ([MERGER_V1, MERGER_V2], [PILOT_V1, PILOT_V2, PILOT_V3],
+                    [ADMIN_UNIT_MERGER_V1, ADMIN_UNIT_MERGER_V2])
 })
 
 #: The latest version of every lifecycle, by name.

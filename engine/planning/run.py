@@ -114,7 +114,7 @@ def simulate(org: Org | OrgGraph, scenario: Scenario, *, baseline: Org | None = 
     # The engine builds (and checks) its own graph from the bundle: one build, no copy.
     start_org = org if isinstance(org, Org) else org.to_org()
     start = start or scenario.start or start_org.as_of or date.today()
-    steps = plan_steps(scenario, start)
+    steps = plan_steps(scenario, start, start_org)
     last = max([s.on for s in steps], default=start)
     end = end or scenario.end or date(last.year, 12, 31)
     if end < start:

@@ -10,10 +10,12 @@ from datetime import date
 from typing import Any
 
 from mergepilot.engine import order_proposals
+from mergepilot.orgchart import Org, OrgGraph, Territory, Unit
 from mergepilot.workflows import (
     SYSTEM_ROLE,
     Proposal,
     Trigger,
+    decided_by,
     get_lifecycle,
     lifecycle_for,
 )
@@ -48,16 +50,73 @@ class Step:
         return (self.on, self.phase, self.order, self.seq)
 
 
-def _default_role(lifecycle: str, trigger: str) -> str:
+def _default_role(lifecycle: str, trigger: str, deciders: tuple[str, ...] = ()) -> str:
     if trigger == Trigger.PROPOSE:
         return "drafting_body"
     spec = get_lifecycle(lifecycle).triggers.get(trigger)
+    if spec is not None and "deciding_body" in spec.guards and deciders:
+        # the body the engine will let decide (guard deciding_body), not the first listed
+        return deciders[0]
     return spec.roles[0] if spec is not None and spec.roles else "standing_committee"
 
 
-def plan_steps(scenario: Scenario, start: date) -> list[Step]:
-    """Every dated transition of the plan, in the order they are fired."""
+class _PlanOrg:
+    """The units and territories of the start org and those the plan's proposals create
+    (added as each proposal is reached, in the order they take effect): enough to tell a
+    proposal's level without building a second graph of a national org."""
+
+    def __init__(self, org: Org | OrgGraph) -> None:
+        self._graph = org if isinstance(org, OrgGraph) else None
+        self._units: dict[str, Unit] = {}
+        self._territories: dict[str, Territory] = {}
+        if not isinstance(org, OrgGraph):
+            self._units = {u.id: u for u in org.units}
+            self._territories = {t.id: t for t in org.territories}
+        self._new_units: dict[str, Unit] = {}
+        self._new_territories: dict[str, Territory] = {}
+
+    def add(self, p: Proposal) -> None:
+        for u in (p.new_unit, *p.parts, *(um.new_unit for um in p.unit_merges)):
+            if u is not None:
+                self._new_units[u.id] = u
+        if p.new_territory is not None:
+            self._new_territories[p.new_territory.id] = p.new_territory
+
+    def has_unit(self, id: str) -> bool:
+        return id in self._new_units or (self._graph.has_unit(id) if self._graph
+                                         else id in self._units)
+
+    def unit(self, id: str) -> Unit:
+        u = self._new_units.get(id)
+        if u is not None:
+            return u
+        return self._graph.unit(id) if self._graph else self._units[id]
+
+    def has_territory(self, id: str) -> bool:
+        return id in self._new_territories or (
+            self._graph.has_territory(id) if self._graph else id in self._territories)
+
+    def territory(self, id: str) -> Territory:
+        t = self._new_territories.get(id)
+        if t is not None:
+            return t
+        return self._graph.territory(id) if self._graph else self._territories[id]
+
+
+def plan_steps(scenario: Scenario, start: date,
+               org: Org | OrgGraph | None = None) -> list[Step]:
+    """Every dated transition of the plan, in the order they are fired.
+
+    With ``org`` (the org the plan starts from), a decision is fired as the body that
+    decides at the proposal's level (``workflows.decided_by``), as the engine records it
+    when the proposal is stored; without, as its lifecycle's first deciding role."""
     out: list[Step] = []
+    lookup: _PlanOrg | None = None if org is None else _PlanOrg(org)
+    deciders_of: dict[str, tuple[str, ...]] = {}
+    if lookup is not None:
+        for q in order_proposals(scenario.proposals):
+            deciders_of[q.id] = decided_by(q, lookup)
+            lookup.add(q)
     explicit = {(e.proposal, e.trigger) for e in scenario.events}
     # grouped once: scanning every event for every proposal was quadratic at national scale
     events_of: dict[str, list[ScenarioEvent]] = {}
@@ -79,7 +138,7 @@ def plan_steps(scenario: Scenario, start: date) -> list[Step]:
                 _drafter: str = drafter) -> None:
             nonlocal seq
             seq += 1
-            role = role or _default_role(_lc, trigger)
+            role = role or _default_role(_lc, trigger, deciders_of.get(_p.id, ()))
             out.append(Step(max(on, start), _PHASE.get(trigger, 5), _order, seq, _p.id,
                              trigger, role, actor or _actor_for(role, _drafter), reason,
                              dict(params or {})))
@@ -113,6 +172,9 @@ _ACTORS = {
     "standing_committee": "Ban Thường vụ Tỉnh ủy",
     "peoples_council": "HĐND tỉnh",
     "national_assembly_standing_committee": "Ủy ban Thường vụ Quốc hội",
+    "national_assembly": "Quốc hội",
+    "government": "Chính phủ",
+    "politburo": "Bộ Chính trị",
     "appraisal_body": "cơ quan thẩm định",
     "implementing_body": "cơ quan thực hiện",
     SYSTEM_ROLE: "clock",

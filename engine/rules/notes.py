@@ -4,10 +4,11 @@ A change record's ``notes`` (:attr:`~mergepilot.orgchart.ChangeRecord.notes`) sa
 the change did that is not an error but that a planner should know: an official area or
 population kept that differs from the members' sum (``AREA-DIFFERS``,
 ``POPULATION-DIFFERS``), a staff quota that ends with its body (``STAFF-DROPPED``), a post
-that ends (``POST-ENDED``, info). A function a body that ends hands to nobody (``GAP``)
-is judged by the one-lead rule when that body led it (``ONE-LEAD-GAP`` unless another
-body leads it where it is handed up); a supporting role handed to nobody is noted here
-as info.
+that ends (``POST-ENDED``, info), a function handed as support because another body
+leads it in the parent territory (``LEAD-KEPT``, info). A function a body that ends
+hands to nobody (``GAP``) is judged by the one-lead rule when that body led it
+(``ONE-LEAD-GAP`` unless another body leads it where it is handed up); a supporting role
+handed to nobody is noted here as info.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .core import RuleContext, rule
 __all__ = ["change_notes"]
 
 #: notes that are informative only
-_INFO = frozenset({"POST-ENDED"})
+_INFO = frozenset({"POST-ENDED", "LEAD-KEPT"})  # LEAD-KEPT: handed as support, one lead
 #: the keys of a note that name ids (in this order)
 _ID_KEYS = ("territory", "unit", "post", "function")
 #: keys of a note not copied into the finding's data (or that would clash with its fields)

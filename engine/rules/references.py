@@ -37,7 +37,8 @@ def references(ctx: RuleContext) -> Iterator[Finding]:
         *(("unit", u, "units") for u in p.units),
         *(("unit", u, "into") for u in [p.into] if u),
         *(("post", x, "posts") for x in p.posts),
-        *(("territory", t, "territories") for t in p.territories),
+        *(("territory", t, "territories") for t in p.territories
+          if t not in {j.id for j in p.joining}),  # they join the org with the proposal
         *(("territory", t, "into_territory") for t in [p.into_territory] if t),
         *(("regulation", r, "regulations") for r in p.regulations),
         *(("unit", u, f"unit_merges[{i}].units") for i, um in enumerate(p.unit_merges)
