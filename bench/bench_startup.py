@@ -90,8 +90,6 @@ mark("load the sample and its baseline")
 with contextlib.redirect_stdout(io.StringIO()):
     result = s.run(sc, org, base, policy=None, start=None, end=None, store=None)
 mark("simulate (SQLite store, rules, clock)")
-import matplotlib.pyplot
-mark("import Matplotlib")
 render_report(result)
 mark("render the HTML report")
 tw, tc = T[-1][0] - T[0][0], T[-1][1] - T[0][1]

@@ -361,10 +361,11 @@ def test_demo_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     png = tmp_path / "shot.png"
     shot = _run([f"--screenshot={png}", "--window-size=1280,4000", url], tmp_path)
     assert shot.returncode == 0 and png.exists(), shot.stderr[-2000:]
-    from matplotlib.image import imread
+    from PIL import Image
 
-    pixels = imread(str(png))
-    assert pixels.shape[0] >= 3000 and pixels.shape[1] >= 1200
+    with Image.open(png) as im:
+        width, height = im.size
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 24) or []
+    assert height >= 3000 and width >= 1200
     # not a blank page: many distinct colours (charts, tables, text)
-    flat = (pixels[..., :3] * 255).astype("uint8").reshape(-1, 3)[::37]
-    assert len({tuple(p) for p in flat.tolist()}) > 50
+    assert len(colours) > 50
