@@ -121,10 +121,10 @@ def test_a_session_and_a_simulation_work_on_either_worker(two: dict[str, Any]) -
         assert r.status_code in (403, 409) and "/plans/jobs/" not in r.headers.get(
             "location", "")
     # A user id with another user's token is no sign-in.
-    c = httpx.Client(base_url=two["b"], timeout=60)
-    c.get("/login")
-    r = c.post("/login", data={"user": "btv", "token": two["root"],
-                               "csrf": c.cookies.get("mp_login_csrf") or ""})
+    with httpx.Client(base_url=two["b"], timeout=60) as c:
+        c.get("/login")
+        r = c.post("/login", data={"user": "btv", "token": two["root"],
+                                   "csrf": c.cookies.get("mp_login_csrf") or ""})
     assert r.status_code == 303 and "failed=1" in r.headers["location"]
 
     # Started on A, followed and shown on B (which computes the result again).
@@ -158,6 +158,9 @@ def test_a_session_and_a_simulation_work_on_either_worker(two: dict[str, Any]) -
     with Engine.open(two["url"], audit_key=None) as eng:
         root = eng.authenticate(two["root"])
         eng.issue_token("btv", by=root)  # a new token: the old one is revoked
-    for c in (a, b):
-        r = c.get("/org", cookies={"mp_session": cookie})
+    for base in (two["a"], two["b"]):
+        with httpx.Client(base_url=base, cookies={"mp_session": cookie}) as c:
+            r = c.get("/org")
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    for c in (a, b):
+        c.close()
