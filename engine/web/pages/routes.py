@@ -47,6 +47,10 @@ MAX_UPLOAD = 200_000_000
 _NO_FILE = File(None)
 
 
+class CsrfRefused(EngineError):
+    """A form whose CSRF token is not the session's: 403 wherever it is checked."""
+
+
 class NeedSignIn(Exception):
     def __init__(self, next_url: str) -> None:
         self.next_url = next_url
@@ -103,7 +107,7 @@ class Pages:
 
     def check_csrf(self, s: Session, token: str) -> None:
         if not hmac.compare_digest(s.csrf.encode(), token.encode()):
-            raise EngineError("the form has expired or did not come from this site: "
+            raise CsrfRefused("the form has expired or did not come from this site: "
                               "reload the page and try again")
 
     def render(self, request: Request, name: str, status: int = 200,
@@ -140,8 +144,9 @@ class Pages:
                     try:
                         return await handler(request)
                     except MergepilotError as exc:
-                        return pages.error(request, str(exc), 503 if isinstance(
-                            exc, StoreError) else 409)
+                        status = (503 if isinstance(exc, StoreError) else
+                                  403 if isinstance(exc, CsrfRefused) else 409)
+                        return pages.error(request, str(exc), status)
 
                 return guarded
 
