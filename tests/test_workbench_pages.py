@@ -138,6 +138,28 @@ def test_pages_need_sign_in_and_a_wrong_token_is_refused(client: TestClient,
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
 
+def test_a_session_is_good_on_another_worker_until_its_token_is_replaced(
+        client: TestClient, store: Store) -> None:
+    """Nothing of a session lives in the worker: a second app on the same store (another
+    worker) takes the cookie and the form's CSRF token; sign-out clears the cookie; a
+    token replaced by a new one is refused at once by both."""
+    csrf = sign_in(client, store, "btv")
+    with client_for(store) as other:
+        for c in client.cookies.jar:
+            other.cookies.jar.set_cookie(c)
+        page = other.get("/proposals")
+        assert page.status_code == 200 and f'value="{csrf}"' in page.text
+        assert other.post("/logout", data={"csrf": "forged"}).status_code == 403
+        r = other.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+        assert r.status_code == 303 and "Max-Age=0" in r.headers["set-cookie"]
+        assert other.get("/org", follow_redirects=False).status_code == 303
+    assert client.get("/org", follow_redirects=False).status_code == 200
+    with Engine.open(store.url, audit_key=None) as eng:
+        eng.issue_token("btv", by=eng.authenticate(store.tokens["root"]))
+    r = client.get("/org", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
 def test_org_explorer_shows_names_in_vietnamese(client: TestClient, store: Store) -> None:
     sign_in(client, store, "btv")
     org = store.org

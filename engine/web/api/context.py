@@ -21,10 +21,11 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from mergepilot.engine import Engine, EngineError, Policy, Principal, canonical_json
-from mergepilot.engine.identity import ADMIN, token_lookup
+from mergepilot.engine.identity import ADMIN
 from mergepilot.engine.store.api import ApiStore
 from mergepilot.orgchart import MergepilotError
 
+from ..auth import TokenCache, principal_of
 from .problems import PROBLEM_JSON, ApiProblem, problem_body
 
 __all__ = ["Acting", "Ctx", "EnginePool", "idempotent", "require_admin"]
@@ -42,8 +43,8 @@ MAX_KEY = 200
 class Pooled:
     engine: Engine
     api: ApiStore
-    #: sha256(token) -> (principal, the credential row it was checked against)
-    tokens: dict[str, tuple[Principal, tuple[str, str]]] = field(default_factory=dict)
+    #: the tokens this engine checked (see :mod:`..auth`)
+    tokens: TokenCache = field(default_factory=TokenCache)
     policy_version: int | None = None
 
 
@@ -138,24 +139,9 @@ def _principal(p: Pooled, authorization: str | None) -> Principal:
         raise _unauthorized("no bearer token: send 'Authorization: Bearer mpt_...' (an "
                             "admin makes one with `mergepilot user token ID`)")
     try:
-        lookup = token_lookup(token)
-    except EngineError:
-        raise _unauthorized("not a mergepilot token (mpt_...)") from None
-    cred = p.engine.store.credential(lookup)
-    if cred is None:
-        raise _unauthorized("unknown or revoked token")
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    hit = p.tokens.get(digest)
-    if hit is not None and hit[1] == cred:
-        return hit[0]  # checked by argon2 against this very credential row before
-    try:
-        principal = p.engine.authenticate(token)
-    except EngineError:
-        raise _unauthorized("unknown or revoked token") from None
-    if len(p.tokens) > 10_000:
-        p.tokens.clear()
-    p.tokens[digest] = (principal, cred)
-    return principal
+        return principal_of(p.engine, token, p.tokens)
+    except EngineError as exc:
+        raise _unauthorized(str(exc)) from None
 
 
 def acting(request: Request,

@@ -4,11 +4,24 @@ with progress, compare two side by side, and download the results (Excel, JSON).
 
 The same calls as ``mergepilot validate|simulate|compare``: ``validate_plan``,
 ``simulate``, ``compare_results``.
+
+A simulation is a job of the REST API's job table, in the API's own request form (the
+plan, the org bundle, the baseline, the policy): its id is the digest of the request, its
+progress and result are written to its row, so any worker shows its progress. Pages draw
+from the result's objects: the worker that ran it keeps them; another worker computes them
+again from the stored request (a simulation is deterministic). A job whose runner stopped
+reporting is taken over, as the API does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import logging
+import threading
+import time
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +32,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from mergepilot.engine import validate_plan
+from mergepilot.engine import Policy, Store, canonical_json, validate_plan
 from mergepilot.engine.planning import (
     SUMMARY_METRICS,
     Scenario,
@@ -29,10 +42,10 @@ from mergepilot.engine.planning import (
     plan_path,
     scenario_from_data,
     shipped_plans,
-    simulate,
 )
+from mergepilot.engine.store.api import ApiStore
+from mergepilot.engine.store.api import Job as JobRow
 from mergepilot.orgchart import (
-    InvalidOrgData,
     MergepilotError,
     Org,
     OrgGraph,
@@ -41,8 +54,11 @@ from mergepilot.orgchart import (
     sample_org,
 )
 
+from ..api.problems import problem_body
+from ..api.simulations import REPORT_EVERY, STALE, _run_one
+from ..api.simulations import _scenario as _scenario_of
 from .routes import Pages
-from .state import Job
+from .state import Job, Workbench
 from .svg import line_chart
 from .text import Words
 from .views import before_after
@@ -55,6 +71,7 @@ CHARTED = ("units", "staff_quota", "heads", "deputies", "deputies_above_standard
 _NO_FILE = File(None)
 #: the largest plan file accepted (bytes)
 MAX_PLAN = 5_000_000
+log = logging.getLogger("mergepilot.web")
 
 
 class PlanPages:
@@ -79,6 +96,12 @@ class PlanPages:
     # -- reading a plan -----------------------------------------------------------------
 
     def _scenario(self, shipped: str, text: str, upload: UploadFile | None) -> Scenario:
+        return self._plan(shipped, text, upload)[0]
+
+    def _plan(self, shipped: str, text: str, upload: UploadFile | None,
+              ) -> tuple[Scenario, dict[str, Any]]:
+        """The scenario, and how a job's request names it: ``{"plan": name}`` or
+        ``{"scenario": data}`` (as the API's ``POST /v1/simulations`` takes it)."""
         if upload is not None and upload.filename:
             raw = upload.file.read(MAX_PLAN + 1)
             if len(raw) > MAX_PLAN:
@@ -92,7 +115,7 @@ class PlanPages:
         if path is None:
             raise ValueError(f"no shipped plan {shipped!r} (shipped: "
                              f"{', '.join(shipped_plans())})")
-        return load_scenario(path)
+        return load_scenario(path), {"plan": shipped, "scenario": None}
 
     def _org(self, scenario: Scenario, org_choice: str) -> tuple[Org, Org | None]:
         """The org a plan runs on (the store's, as of the plan's start when its history
@@ -179,49 +202,77 @@ class PlanPages:
         s = self.pages.need(request)
         self.pages.check_csrf(s, csrf)
         try:
-            scenarios = [self._scenario(plan, text, file)]
+            plans = [self._plan(plan, text, file)]
             if plan_b:
-                scenarios.append(self._scenario(plan_b, "", None))
-            start_org, base = self._org(scenarios[0], org)
+                plans.append(self._plan(plan_b, "", None))
+            start_org, base = self._org(plans[0][0], org)
         except (MergepilotError, ValueError) as exc:
             return self._bad_plan(request, exc, text)
+        with self.bench.engine() as eng:
+            stored = eng.store.policy()
+        policy = Policy() if stored is None else Policy.model_validate_json(stored[1])
+        common = {"org": start_org.model_dump(mode="json"),
+                  "baseline": None if base is None else base.model_dump(mode="json"),
+                  "policy": policy.model_dump(mode="json"), "start": None, "end": None}
+        runs = [{**common, **named} for _sc, named in plans]
+        kind, req = (("simulation", runs[0]) if len(runs) == 1
+                     else ("comparison", {"simulations": runs}))
+        text_req = canonical_json(req)
+        job_id = hashlib.sha256(f"{kind}\n{text_req}".encode()).hexdigest()[:32]
+        with self.bench.engine() as eng:
+            if ApiStore(eng.store).add_job(job_id, kind, s.principal.id, text_req):
+                _start(self.bench, job_id, kind, req)
+        return RedirectResponse(f"/plans/jobs/{quote(job_id)}", 303)
 
-        def work(job: Job) -> None:
-            n = len(scenarios)
-            for i, sc in enumerate(scenarios):
-                def progress(done: int, total: int, i: int = i) -> None:
-                    job.total = total * n
-                    job.done = total * i + done
+    def _job(self, request: Request, job_id: str) -> tuple[Job, JobRow] | None:
+        """The job as its row says; a job whose runner stopped reporting is taken over."""
+        self.pages.need(request)
+        with self.bench.engine() as eng:
+            api = ApiStore(eng.store)
+            row = api.job(job_id)
+            if row is None or row.kind not in ("simulation", "comparison"):
+                return None
+            if row.status == "running":
+                seen = datetime.fromisoformat(row.updated_at)
+                if datetime.now(UTC) - seen > STALE and api.restart_job(row.id,
+                                                                         row.updated_at):
+                    _start(self.bench, row.id, row.kind, json.loads(row.request))
+                    row = api.job(job_id) or row
+        labels = self.bench.view(("job-labels", row.id), lambda: [
+            _scenario_of(r).name or "plan" for r in _runs(row.kind, json.loads(row.request))])
+        error = ""
+        if row.status == "failed":
+            body = json.loads(row.result or "{}")
+            error = str(body.get("detail") or body.get("title") or "")
+        return Job(row.id, labels, row.done, row.total or 0, row.status, error), row
 
-                job.results.append(simulate(start_org, sc, baseline=base,
-                                            progress=progress))
-            if n > 1:
-                job.comparison = compare_results(job.results)
+    def _results(self, row: JobRow) -> tuple[list[SimulationResult], Any]:
+        """The finished job's results and comparison (None for one simulation): kept by
+        the worker that ran it, computed again from the stored request by another."""
+        def again() -> tuple[list[SimulationResult], Any]:
+            return _compute(row.kind, json.loads(row.request), None)
 
-        job = self.bench.start_job(s.principal.id, [sc.name or "plan" for sc in scenarios],
-                                   work)
-        return RedirectResponse(f"/plans/jobs/{quote(job.id)}", 303)
-
-    def _job(self, request: Request, job_id: str) -> Job | None:
-        s = self.pages.need(request)
-        return self.bench.job(job_id, s.principal.id)
+        found: tuple[list[SimulationResult], Any] = self.bench.view(("results", row.id),
+                                                                    again)
+        return found
 
     def job_status(self, request: Request, job_id: str) -> Response:
-        job = self._job(request, job_id)
-        if job is None:
+        found = self._job(request, job_id)
+        if found is None:
             return JSONResponse({"status": "unknown"}, 404)
+        job = found[0]
         return JSONResponse({"status": job.status, "done": job.done, "total": job.total,
                              "error": job.error})
 
     def job_page(self, request: Request, job_id: str, territory: str = "") -> Response:
-        job = self._job(request, job_id)
+        found = self._job(request, job_id)
         w = self.pages.words(request)
-        if job is None:
-            gone = w._("No such simulation (they are kept while the server runs).")
-            return self.pages.error(request, gone, 404)
+        if found is None:
+            return self.pages.error(request, w._("No such simulation."), 404)
+        job, row = found
         if job.status != "done":
             return self.pages.render(request, "job.j2", job=job)
-        results: list[SimulationResult] = job.results
+        results, comparison = self._results(row)
         r0 = results[0]
         charts = [_chart(w, key, results) for key in CHARTED]
         charts += [c for r in results if (c := _coverage_chart(w, r)) is not None]
@@ -232,33 +283,86 @@ class PlanPages:
         marked = [c for c in changes if c.mark != "same"]
         return self.pages.render(
             request, "results.j2", job=job, results=results, charts=charts,
-            metrics=SUMMARY_METRICS, comparison=job.comparison, changes=changes,
+            metrics=SUMMARY_METRICS, comparison=comparison, changes=changes,
             marked=marked, territory=terr, terr_names=terr_names,
             territories=sorted({c for r in results for c in
                                 (u.territory for u in r.start_org.units)},
                                key=lambda t: terr_names.get(t, t)))
 
     def download_json(self, request: Request, job_id: str) -> Response:
-        job = self._job(request, job_id)
-        if job is None or job.status != "done":
+        found = self._job(request, job_id)
+        if found is None or found[0].status != "done":
             return JSONResponse({"error": "no such finished simulation"}, 404)
-        text = (job.comparison.dumps() if job.comparison is not None
-                else job.results[0].dumps())
+        results, comparison = self._results(found[1])
+        text = comparison.dumps() if comparison is not None else results[0].dumps()
         return Response(text, media_type="application/json", headers={
             "Content-Disposition": 'attachment; filename="mergepilot-results.json"'})
 
     def download_xlsx(self, request: Request, job_id: str) -> Response:
-        job = self._job(request, job_id)
-        if job is None or job.status != "done":
+        found = self._job(request, job_id)
+        if found is None or found[0].status != "done":
             return JSONResponse({"error": "no such finished simulation"}, 404)
-        data = workbook(job.results, self.pages.words(request))
+        data = workbook(self._results(found[1])[0], self.pages.words(request))
         return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                         "spreadsheetml.sheet", headers={
                             "Content-Disposition":
                                 'attachment; filename="mergepilot-results.xlsx"'})
 
 
-def _parse(text: str, source: str) -> Scenario:
+def _runs(kind: str, req: dict[str, Any]) -> list[dict[str, Any]]:
+    runs: list[dict[str, Any]] = [req] if kind == "simulation" else req["simulations"]
+    return runs
+
+
+def _compute(kind: str, req: dict[str, Any], report: Any,
+             ) -> tuple[list[SimulationResult], Any]:
+    """The results of a job's request (as the API runs it: ``_run_one``) and, for a
+    comparison, the comparison; ``report(done, total)`` over all its days."""
+    runs = _runs(kind, req)
+    results = []
+    for i, r in enumerate(runs):
+        def progress(done: int, total: int, i: int = i) -> None:
+            report(total * i + done, total * len(runs))
+
+        results.append(_run_one(r, None if report is None else progress))
+    return results, compare_results(results) if kind == "comparison" else None
+
+
+def _start(bench: Workbench, job: str, kind: str, req: dict[str, Any]) -> None:
+    threading.Thread(target=_runner, args=(bench, job, kind, req), daemon=True,
+                     name=f"mergepilot-job-{job[:8]}").start()
+
+
+def _runner(bench: Workbench, job: str, kind: str, req: dict[str, Any]) -> None:
+    """Run the job, writing its progress and then its result (the API's form) to its row;
+    the result's objects stay with this worker for its pages."""
+    store = Store(bench.db_url)
+    api = ApiStore(store)
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= REPORT_EVERY:
+            last[0] = now
+            api.progress(job, done, total)
+
+    try:
+        results, comparison = _compute(kind, req, report)
+        bench.view(("results", job), lambda: (results, comparison))
+        body = comparison.to_json() if comparison is not None else results[0].to_json()
+        api.finish_job(job, "done", canonical_json(body))
+    except MergepilotError as exc:
+        api.finish_job(job, "failed", canonical_json(problem_body(exc)[1]))
+    except Exception:  # a bug of ours: say so in the job, the traceback goes to the log
+        log.exception("job %s failed", job)
+        api.finish_job(job, "failed", canonical_json({
+            "title": "Internal error", "status": 500, "code": "InternalError",
+            "detail": "the simulation failed; the server's log has the details"}))
+    finally:
+        store.close()
+
+
+def _parse(text: str, source: str) -> tuple[Scenario, dict[str, Any]]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -266,10 +370,9 @@ def _parse(text: str, source: str) -> Scenario:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ValueError(f"{source}{where}: not YAML ({getattr(exc, 'problem', exc)})"
                          ) from None
-    try:
-        return scenario_from_data(data, source=source)
-    except InvalidOrgData:
-        raise
+    # As JSON (dates as ISO text): the job's request holds exactly what was run.
+    data = json.loads(canonical_json(data))
+    return scenario_from_data(data, source=source), {"plan": None, "scenario": data}
 
 
 def _chart(w: Words, key: str, results: list[SimulationResult]) -> Markup:

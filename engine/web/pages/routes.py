@@ -27,7 +27,7 @@ from mergepilot.engine import EngineError, StoreError, TransitionRefused
 from mergepilot.orgchart import Level, MergepilotError, OrgGraph, load_org, overlap_scan
 from mergepilot.workflows import GuardFailed, RoleNotAllowed, get_lifecycle
 
-from .state import Session, Workbench
+from .state import SESSION_IDLE, Session, Workbench
 from .svg import lifecycle_svg
 from .text import Words, words
 from .views import OrgIndex, may_fire, page_of, parse_params
@@ -45,6 +45,10 @@ EXAMPLES = {"sample": "quang_ngai.yaml", "nui-xanh": "nui_xanh.yaml"}
 #: the largest org file accepted by upload (bytes)
 MAX_UPLOAD = 200_000_000
 _NO_FILE = File(None)
+
+
+class CsrfRefused(EngineError):
+    """A form whose CSRF token is not the session's: 403 wherever it is checked."""
 
 
 class NeedSignIn(Exception):
@@ -103,7 +107,7 @@ class Pages:
 
     def check_csrf(self, s: Session, token: str) -> None:
         if not hmac.compare_digest(s.csrf.encode(), token.encode()):
-            raise EngineError("the form has expired or did not come from this site: "
+            raise CsrfRefused("the form has expired or did not come from this site: "
                               "reload the page and try again")
 
     def render(self, request: Request, name: str, status: int = 200,
@@ -114,6 +118,8 @@ class Pages:
             w=w, _=w._, session=s, csrf=s.csrf if s else "", path=request.url.path,
             query=str(request.url.query), **values)
         resp = HTMLResponse(html, status_code=status)
+        if s is not None:  # each page renews the idle limit
+            set_session_cookie(request, resp, s.token)
         if request.query_params.get("lang") in (*w.other_locales, w.locale):
             resp.set_cookie(LANG_COOKIE, w.locale, max_age=365 * 86400, samesite="lax",
                             httponly=True)
@@ -138,8 +144,9 @@ class Pages:
                     try:
                         return await handler(request)
                     except MergepilotError as exc:
-                        return pages.error(request, str(exc), 503 if isinstance(
-                            exc, StoreError) else 409)
+                        status = (503 if isinstance(exc, StoreError) else
+                                  403 if isinstance(exc, CsrfRefused) else 409)
+                        return pages.error(request, str(exc), status)
 
                 return guarded
 
@@ -193,8 +200,7 @@ class Pages:
         except MergepilotError:
             return RedirectResponse(f"/login?failed=1&next={quote(_safe_next(next))}", 303)
         resp = RedirectResponse(_safe_next(next), 303)
-        resp.set_cookie(SESSION_COOKIE, s.id, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+        set_session_cookie(request, resp, s.token)
         resp.delete_cookie(LOGIN_CSRF_COOKIE)
         return resp
 
@@ -202,9 +208,11 @@ class Pages:
         s = self.session(request)
         if s is not None:
             self.check_csrf(s, csrf)
-            self.bench.sign_out(s.id)
+        # The browser forgets the token; the token itself stays valid until
+        # `mergepilot user revoke` (no worker keeps a list of signed-out tokens).
         resp = RedirectResponse("/login", 303)
-        resp.delete_cookie(SESSION_COOKIE)
+        resp.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
+                           secure=request.url.scheme == "https")
         return resp
 
     # -- the org ------------------------------------------------------------------------
@@ -471,6 +479,12 @@ class Pages:
         except MergepilotError as exc:
             return self.error(request, str(exc), 409)
         return RedirectResponse(_safe_next(next), 303)
+
+
+def set_session_cookie(request: Request, resp: Response, token: str) -> None:
+    """The session cookie: the token signed in with, for the browser alone to send back."""
+    resp.set_cookie(SESSION_COOKIE, token, max_age=SESSION_IDLE, httponly=True,
+                    samesite="lax", secure=request.url.scheme == "https")
 
 
 def _refusal(exc: TransitionRefused, w: Words) -> dict[str, Any]:

@@ -1,54 +1,50 @@
-"""What the workbench keeps between requests: one engine on the store, the signed-in
-sessions, and the simulation jobs running in the background.
+"""What a workbench worker holds: one engine on the store, and caches that the store
+checks -- nothing another worker could contradict, so any number of workers serve alike.
 
-An :class:`~mergepilot.engine.Engine` is for one thread at a time and a principal is good
-only with the engine that authenticated it, so the workbench holds one engine behind a
-lock and keeps each session's principal on the server; the browser holds only a random
-session id (HttpOnly, SameSite=Lax cookie) and each form carries the session's CSRF token.
+A session is the bearer token the user signed in with, kept by the browser (HttpOnly,
+SameSite=Lax cookie): each request looks its credential row up in the store (a revoked
+token is refused at once) and reuses the argon2 check this worker's engine made of it
+(:mod:`mergepilot.engine.web.auth`, as the REST API does). Each form carries the CSRF
+token derived from the session's token, which any worker recomputes. Simulation jobs are
+rows of the API's job table (:mod:`.plans`).
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from mergepilot.engine import Engine, Principal
+from mergepilot.engine import Engine, EngineError, Principal
+
+from ..auth import TokenCache, csrf_of, principal_of
 
 __all__ = ["Job", "Session", "Workbench"]
 
-#: a session ends after this many seconds without a request
+#: a session ends after this many seconds without a request (the cookie's Max-Age,
+#: renewed by each page)
 SESSION_IDLE = 8 * 3600
-#: at most this many finished simulation jobs are kept (oldest dropped first)
-MAX_JOBS = 20
 
 
-@dataclass
+@dataclass(frozen=True)
 class Session:
-    id: str
+    token: str
     principal: Principal
     csrf: str
-    seen: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class Job:
-    """A simulation (or several, for a comparison) running in a thread."""
+    """A simulation job of the pages as its row in the store says (see :mod:`.plans`)."""
 
     id: str
-    owner: str
     labels: list[str]
     done: int = 0
     total: int = 0
     status: str = "running"  # running | done | failed
     error: str = ""
-    results: list[Any] = field(default_factory=list)
-    comparison: Any = None
-    started: float = field(default_factory=time.monotonic)
 
 
 class Workbench:
@@ -56,8 +52,7 @@ class Workbench:
         self.db_url = db_url
         self._engine: Engine | None = None
         self._lock = threading.RLock()
-        self._sessions: dict[str, Session] = {}
-        self._jobs: dict[str, Job] = {}
+        self._tokens = TokenCache()
         self._jobs_lock = threading.Lock()
         #: derived views of the org (indexes, overlap scans) by (org version, key)
         self._views: dict[tuple[Any, ...], Any] = {}
@@ -76,40 +71,29 @@ class Workbench:
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
+                self._tokens.clear()  # its principals are good with that engine alone
 
     # -- sessions -----------------------------------------------------------------------
 
     def sign_in(self, user: str, token: str) -> Session:
-        """A new session for the principal of ``token``; EngineError when the token is not
-        that user's (or not a token at all)."""
-        from mergepilot.engine import EngineError
-
-        with self.engine() as eng:
-            p = eng.authenticate(token)
-        if p.id != user.strip():
+        """The session of ``token``; EngineError when the token is not that user's (or
+        not a token at all)."""
+        s = self.session(token.strip())
+        if s is None or s.principal.id != user.strip():
             raise EngineError("unknown or revoked token")
-        s = Session(secrets.token_urlsafe(32), p, secrets.token_urlsafe(24))
-        with self._jobs_lock:
-            self._sessions[s.id] = s
         return s
 
-    def session(self, sid: str | None) -> Session | None:
-        if not sid:
+    def session(self, token: str | None) -> Session | None:
+        """The session of the token a cookie carries; None when it is no (longer a)
+        token."""
+        if not token:
             return None
-        with self._jobs_lock:
-            s = self._sessions.get(sid)
-            if s is None:
-                return None
-            now = time.monotonic()
-            if now - s.seen > SESSION_IDLE:
-                del self._sessions[sid]
-                return None
-            s.seen = now
-            return s
-
-    def sign_out(self, sid: str | None) -> None:
-        with self._jobs_lock:
-            self._sessions.pop(sid or "", None)
+        try:
+            with self.engine() as eng:
+                p = principal_of(eng, token, self._tokens)
+        except EngineError:
+            return None
+        return Session(token, p, csrf_of(token))
 
     # -- derived views ------------------------------------------------------------------
 
@@ -144,30 +128,3 @@ class Workbench:
 
         threading.Thread(target=run, daemon=True, name="mergepilot-view").start()
         return None
-
-    # -- jobs ---------------------------------------------------------------------------
-
-    def start_job(self, owner: str, labels: list[str],
-                  work: Callable[[Job], None]) -> Job:
-        job = Job(secrets.token_urlsafe(12), owner, labels)
-        with self._jobs_lock:
-            if len(self._jobs) >= MAX_JOBS:
-                oldest = min(self._jobs.values(), key=lambda j: j.started)
-                del self._jobs[oldest.id]
-            self._jobs[job.id] = job
-
-        def run() -> None:
-            try:
-                work(job)
-                job.status = "done"
-            except Exception as exc:  # shown on the job's page, never a traceback
-                job.error = str(exc)
-                job.status = "failed"
-
-        threading.Thread(target=run, daemon=True, name=f"mergepilot-job-{job.id}").start()
-        return job
-
-    def job(self, id: str, owner: str) -> Job | None:
-        with self._jobs_lock:
-            j = self._jobs.get(id)
-        return j if j is not None and j.owner == owner else None
