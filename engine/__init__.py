@@ -23,7 +23,7 @@ if typing.TYPE_CHECKING:
         replay,
         verify,
     )
-    from .batch import Batch, FireRequest, Validator
+    from .batch import Batch, FireRequest, Validator, territory_chains
     from .cache import EngineCache
     from .deadlines import AdvanceReport, DeadlineKind
     from .engine import DEFAULT_URL, Engine
@@ -109,6 +109,7 @@ __all__ = [
     "org_differences",
     "payload_digest",
     "replay",
+    "territory_chains",
     "validate_plan",
     "validate_proposal",
     "verify",
@@ -121,7 +122,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "AuditReport", "BrokenLink", "Difference", "ReplayReport", "anchor",
         "org_differences", "replay", "verify",
     ),
-    "batch": ("Batch", "FireRequest", "Validator"),
+    "batch": ("Batch", "FireRequest", "Validator", "territory_chains"),
     "cache": ("EngineCache",),
     "deadlines": ("AdvanceReport", "DeadlineKind"),
     "engine": ("DEFAULT_URL", "Engine"),

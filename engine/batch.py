@@ -68,7 +68,7 @@ from .store import (
 )
 from .store.records import DeadlineUpdate, OrgHead, ProposalUpdate, UnitOfWork
 
-__all__ = ["Batch", "FireRequest", "Validator"]
+__all__ = ["Batch", "FireRequest", "Validator", "territory_chains"]
 
 _APPLY = Effect.APPLY_CHANGE.value
 _REVERT = Effect.REVERT_CHANGE.value
@@ -401,28 +401,7 @@ class Batch:
         return None
 
     def _territories(self, proposal: Proposal | None) -> list[set[str]]:
-        """For each territory the proposal touches, it and every territory above it."""
-        if proposal is None:
-            return []
-        graph = self.org()
-        ids: list[str] = []
-        for u in proposal.unit_ids():
-            if graph.has_unit(u):
-                ids.append(graph.unit(u).territory)
-        if proposal.pilot is not None:
-            ids.extend(proposal.pilot.places)
-        ids.extend(proposal.territories)
-        if proposal.into_territory:
-            ids.append(proposal.into_territory)
-        out: list[set[str]] = []
-        for t in dict.fromkeys(ids):
-            chain: set[str] = set()
-            cur: str | None = t
-            while cur is not None and cur not in chain:
-                chain.add(cur)
-                cur = graph.territory(cur).parent if graph.has_territory(cur) else None
-            out.append(chain)
-        return out
+        return [] if proposal is None else territory_chains(self.org(), proposal)
 
     def _no_grant(self, p: _Pending, trigger: str, by: Principal,
                   roles: Sequence[str]) -> TransitionRefused:
@@ -581,3 +560,25 @@ class Batch:
         """The events recorded so far (written only when the batch ends without error)."""
         return list(self._events)
 
+
+def territory_chains(graph: OrgGraph, proposal: Proposal) -> list[set[str]]:
+    """For each territory the proposal touches, it and every territory above it: what a
+    grant's territory is checked against (a grant for a province covers its districts)."""
+    ids: list[str] = []
+    for u in proposal.unit_ids():
+        if graph.has_unit(u):
+            ids.append(graph.unit(u).territory)
+    if proposal.pilot is not None:
+        ids.extend(proposal.pilot.places)
+    ids.extend(proposal.territories)
+    if proposal.into_territory:
+        ids.append(proposal.into_territory)
+    out: list[set[str]] = []
+    for t in dict.fromkeys(ids):
+        chain: set[str] = set()
+        cur: str | None = t
+        while cur is not None and cur not in chain:
+            chain.add(cur)
+            cur = graph.territory(cur).parent if graph.has_territory(cur) else None
+        out.append(chain)
+    return out

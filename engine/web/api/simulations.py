@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -102,7 +103,11 @@ def _compute(kind: str, req: dict[str, Any], report: Any) -> dict[str, Any]:
     return out
 
 
-def _runner(url: str, job: str, kind: str, req: dict[str, Any]) -> None:
+def run_job(url: str, job: str, work: Callable[[Callable[[int, int], None]], Any],
+            failed: str = "the job failed") -> None:
+    """Run ``work(report)`` for job row ``job`` of the store at ``url``: its progress
+    written at most every REPORT_EVERY seconds, then its JSON result, or the problem that
+    stopped it (the API's jobs and the workbench's share this)."""
     store = Store(url)
     api = ApiStore(store)
     last = [0.0]
@@ -114,16 +119,20 @@ def _runner(url: str, job: str, kind: str, req: dict[str, Any]) -> None:
             api.progress(job, done, total)
 
     try:
-        api.finish_job(job, "done", canonical_json(_compute(kind, req, report)))
+        api.finish_job(job, "done", canonical_json(work(report)))
     except MergepilotError as exc:
         api.finish_job(job, "failed", canonical_json(problem_body(exc)[1]))
     except Exception:  # a bug of ours: say so in the job, the traceback goes to the log
         log.exception("job %s failed", job)
         api.finish_job(job, "failed", canonical_json({
             "title": "Internal error", "status": 500, "code": "InternalError",
-            "detail": "the job failed; the server's log has the details"}))
+            "detail": f"{failed}; the server's log has the details"}))
     finally:
         store.close()
+
+
+def _runner(url: str, job: str, kind: str, req: dict[str, Any]) -> None:
+    run_job(url, job, lambda report: _compute(kind, req, report))
 
 
 def _start(ctx: Ctx, job: str, kind: str, req: dict[str, Any]) -> None:

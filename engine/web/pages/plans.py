@@ -20,7 +20,7 @@ import io
 import json
 import logging
 import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -32,7 +32,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from mergepilot.engine import Policy, Store, canonical_json, validate_plan
+from mergepilot.engine import Policy, canonical_json, validate_plan
 from mergepilot.engine.planning import (
     SUMMARY_METRICS,
     Scenario,
@@ -54,8 +54,7 @@ from mergepilot.orgchart import (
     sample_org,
 )
 
-from ..api.problems import problem_body
-from ..api.simulations import REPORT_EVERY, STALE, _run_one
+from ..api.simulations import STALE, _run_one, run_job
 from ..api.simulations import _scenario as _scenario_of
 from .routes import Pages
 from .state import Job, Workbench
@@ -336,30 +335,13 @@ def _start(bench: Workbench, job: str, kind: str, req: dict[str, Any]) -> None:
 def _runner(bench: Workbench, job: str, kind: str, req: dict[str, Any]) -> None:
     """Run the job, writing its progress and then its result (the API's form) to its row;
     the result's objects stay with this worker for its pages."""
-    store = Store(bench.db_url)
-    api = ApiStore(store)
-    last = [0.0]
 
-    def report(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= REPORT_EVERY:
-            last[0] = now
-            api.progress(job, done, total)
-
-    try:
+    def work(report: Callable[[int, int], None]) -> Any:
         results, comparison = _compute(kind, req, report)
         bench.view(("results", job), lambda: (results, comparison))
-        body = comparison.to_json() if comparison is not None else results[0].to_json()
-        api.finish_job(job, "done", canonical_json(body))
-    except MergepilotError as exc:
-        api.finish_job(job, "failed", canonical_json(problem_body(exc)[1]))
-    except Exception:  # a bug of ours: say so in the job, the traceback goes to the log
-        log.exception("job %s failed", job)
-        api.finish_job(job, "failed", canonical_json({
-            "title": "Internal error", "status": 500, "code": "InternalError",
-            "detail": "the simulation failed; the server's log has the details"}))
-    finally:
-        store.close()
+        return comparison.to_json() if comparison is not None else results[0].to_json()
+
+    run_job(bench.db_url, job, work, "the simulation failed")
 
 
 def _parse(text: str, source: str) -> tuple[Scenario, dict[str, Any]]:

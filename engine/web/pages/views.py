@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mergepilot.engine import Engine, Principal
+from mergepilot.engine import Engine, Principal, territory_chains
 from mergepilot.engine.identity import SYSTEM_ID
 from mergepilot.orgchart import Level, Org, OrgGraph, Post, Territory, Unit
 from mergepilot.workflows import Proposal, get_lifecycle
@@ -105,29 +105,6 @@ class OrgIndex:
                 and (bloc is None or u.bloc.value == bloc)]
 
 
-def _territory_chains(graph: OrgGraph, proposal: Proposal) -> list[set[str]]:
-    """For each territory the proposal touches, it and every territory above it (as the
-    engine's grant check reads them)."""
-    ids: list[str] = []
-    for u in proposal.unit_ids():
-        if graph.has_unit(u):
-            ids.append(graph.unit(u).territory)
-    if proposal.pilot is not None:
-        ids.extend(proposal.pilot.places)
-    ids.extend(proposal.territories)
-    if proposal.into_territory:
-        ids.append(proposal.into_territory)
-    out = []
-    for t in dict.fromkeys(ids):
-        chain: set[str] = set()
-        cur: str | None = t
-        while cur is not None and cur not in chain:
-            chain.add(cur)
-            cur = graph.territory(cur).parent if graph.has_territory(cur) else None
-        out.append(chain)
-    return out
-
-
 def may_fire(engine: Engine, by: Principal, proposal_id: str) -> list[tuple[str, str]]:
     """(trigger, role) for each trigger of the proposal's state that ``by`` holds a grant
     for, for the proposal's territories: the buttons to show. The engine decides again
@@ -146,7 +123,7 @@ def may_fire(engine: Engine, by: Principal, proposal_id: str) -> list[tuple[str,
         role = next((r for r, t in held if not t), None)
         if role is None and held:
             if chains is None:
-                chains = _territory_chains(engine.current_org(), proposal)
+                chains = territory_chains(engine.current_org(), proposal)
             role = next((r for r, t in held if chains and all(t in c for c in chains)),
                         None)
         if role is not None:
