@@ -316,9 +316,10 @@ class Pages:
 
     # -- overlaps -----------------------------------------------------------------------
 
-    def overlaps_page(self, request: Request, territory: str = "", level: str = "",
-                      show: str = "candidates", page: str = "1") -> Response:
-        self.need(request)
+    def _scan(self, territory: str, level: str) -> tuple[Any, str | None, str | None, Any,
+                                                          Any | None]:
+        """The org index, the scope read from the query (unknown values dropped), the org's
+        version and its overlap scan (None while it is being made in the background)."""
         ix, _today = self.org_index(None)
         lvl = level if level in {x.value for x in Level} else None
         terr = territory if territory and ix.graph.has_territory(territory) else None
@@ -326,6 +327,12 @@ class Pages:
             version = eng.store.org_head().version
         scan = self.bench.view_soon(("overlaps", version, terr, lvl),
                                     lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        return ix, terr, lvl, version, scan
+
+    def overlaps_page(self, request: Request, territory: str = "", level: str = "",
+                      show: str = "candidates", page: str = "1") -> Response:
+        self.need(request)
+        ix, terr, lvl, version, scan = self._scan(territory, level)
         if scan is None:
             return self.render(request, "wait.j2", status=202)
         rows: list[Any]
@@ -358,13 +365,7 @@ class Pages:
     def candidate_page(self, request: Request, rank: int, territory: str = "",
                        level: str = "") -> Response:
         self.need(request)
-        ix, _today = self.org_index(None)
-        lvl = level if level in {x.value for x in Level} else None
-        terr = territory if territory and ix.graph.has_territory(territory) else None
-        with self.bench.engine() as eng:
-            version = eng.store.org_head().version
-        scan = self.bench.view_soon(("overlaps", version, terr, lvl),
-                                    lambda: overlap_scan(ix.graph, territory=terr, level=lvl))
+        ix, terr, lvl, _version, scan = self._scan(territory, level)
         if scan is None:
             return self.render(request, "wait.j2", status=202)
         if not 0 <= rank < len(scan.candidates):
